@@ -1,0 +1,29 @@
+import { describe, expect, it } from '@jest/globals';
+import type { ModelDto } from '@modelyard/contracts';
+import { newModelBody } from '@modelyard/testing';
+import { describeModelsApi } from './models-api.suite.js';
+import { startDistributedSystem, testDatabaseUrl } from './support/system.js';
+
+const serverUrl = testDatabaseUrl();
+if (!serverUrl) {
+  throw new Error('MODELYARD_DATABASE_URL is not set: run the tests through `npm test`, which starts PostgreSQL');
+}
+
+// Gateway and registry as two processes on a real PostgreSQL, talking over TCP.
+describeModelsApi('distributed: gateway + registry processes, PostgreSQL', () => startDistributedSystem(serverUrl));
+
+describe('distributed failure handling', () => {
+  it('answers 503 (and readyz 503) while the registry process is down', async () => {
+    const system = await startDistributedSystem(serverUrl);
+    try {
+      const model = (await system.api.post<ModelDto>('/api/v1/ai-models', newModelBody())).body;
+      await system.registry.stop();
+      const down = await system.api.get(`/api/v1/ai-models/${model.id}`);
+      expect(down.status).toBe(503);
+      expect((down.body as { detail: string }).detail).toMatch(/registry/i);
+      expect((await system.api.get('/readyz')).status).toBe(503);
+    } finally {
+      await system.stop();
+    }
+  }, 90_000);
+});

@@ -1,0 +1,30 @@
+// Jest runs the TypeScript sources as native ES modules (Nest 12 ships only ESM):
+// run it through `npm test` or with NODE_OPTIONS=--experimental-vm-modules.
+const workspaceAliases = {
+  '^@modelyard/(contracts|platform|testing)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@modelyard/(gateway|registry|ingest|inference|metrics|standalone)$': '<rootDir>/services/$1/src/index.ts',
+  // TypeScript's NodeNext resolution wants `./x.js` in imports; the file on disk is `./x.ts`.
+  '^(\\.{1,2}/.*)\\.js$': '$1',
+};
+
+const base = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: workspaceAliases,
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }],
+  },
+  modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
+};
+
+export default {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{libs,services}/*/src/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'int',
+      testMatch: ['<rootDir>/{libs,services}/*/{src,test}/**/*.int-spec.ts', '<rootDir>/e2e/**/*.int-spec.ts'],
+      testTimeout: 60_000,
+    },
+  ],
+};

@@ -1,0 +1,135 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import {
+  MODEL_FRAMEWORKS,
+  MODEL_SOURCES,
+  MODEL_TYPES,
+  USER_SETTABLE_STATUSES,
+  type ModelFramework,
+  type ModelSource,
+  type ModelType,
+  type UserSettableStatus,
+} from '../model-enums.constant.js';
+import { ModelConfigDto } from './model-config.dto.js';
+import { HasNoControlCharacters, IsOmittable } from './validators.util.js';
+
+const oneOf = (values: readonly string[]) => ({ message: `$property must be one of: ${values.join(', ')}` });
+
+export const TAG_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u;
+
+/** Fields shared by create and update; `update-model.dto.ts` makes them all optional. */
+export class ModelFieldsDto {
+  @ApiProperty({
+    description: 'Model name. For Hugging Face imports, the repo id (e.g. "gpt2", "org/model").',
+    example: 'GPT-4',
+    minLength: 1,
+    maxLength: 200,
+  })
+  @IsString()
+  @Length(1, 200)
+  @HasNoControlCharacters()
+  name!: string;
+
+  @ApiPropertyOptional({ description: 'Version label; (name, version) is unique.', example: '4.0', default: '1.0', maxLength: 64 })
+  @IsOmittable()
+  @IsString()
+  @Length(1, 64)
+  @HasNoControlCharacters()
+  version?: string;
+
+  @ApiProperty({ enum: MODEL_TYPES, description: 'What the model does.', example: 'llm' })
+  @IsIn(MODEL_TYPES, oneOf(MODEL_TYPES))
+  type!: ModelType;
+
+  @ApiPropertyOptional({
+    enum: MODEL_FRAMEWORKS,
+    description: 'Runtime or provider. Defaults to the provider for openai/anthropic sources, otherwise "custom".',
+    example: 'openai',
+  })
+  @IsOmittable()
+  @IsIn(MODEL_FRAMEWORKS, oneOf(MODEL_FRAMEWORKS))
+  framework?: ModelFramework;
+
+  @ApiPropertyOptional({ description: 'What the model is for.', maxLength: 10000, nullable: true, example: 'OpenAI GPT-4 model' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(10000)
+  description?: string | null;
+
+  @ApiPropertyOptional({
+    description: 'HTTP(S) URL the model is served at (providers and custom endpoints).',
+    nullable: true,
+    maxLength: 2048,
+    example: 'https://api.openai.com/v1/chat/completions',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false, require_valid_protocol: true },
+    { message: '$property must be an http:// or https:// URL' },
+  )
+  endpoint?: string | null;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Free labels (at most 50, each 1-64 letters, digits, spaces or . _ : / + -, starting with a letter or digit).',
+    example: ['chat', 'production'],
+  })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @Matches(TAG_PATTERN, {
+    each: true,
+    message: 'each value in $property must be 1-64 letters, digits, spaces or . _ : / + -, starting with a letter or digit',
+  })
+  tags?: string[];
+
+  @ApiPropertyOptional({ type: ModelConfigDto, description: 'Per-model configuration.' })
+  @IsOmittable()
+  @ValidateNested()
+  @Type(() => ModelConfigDto)
+  config?: ModelConfigDto;
+
+  @ApiPropertyOptional({ description: 'Accuracy as a fraction from 0 to 1, as measured by your own evaluation.', minimum: 0, maximum: 1, nullable: true, example: 0.92 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  accuracy?: number | null;
+
+  @ApiPropertyOptional({ description: 'Typical latency in milliseconds, as you measured it.', minimum: 0, nullable: true, example: 120 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(86_400_000)
+  latency_ms?: number | null;
+}
+
+export class CreateModelDto extends ModelFieldsDto {
+  @ApiPropertyOptional({ enum: MODEL_SOURCES, description: 'Where the model comes from. Fixed once created.', default: 'custom', example: 'openai' })
+  @IsOptional()
+  @IsIn(MODEL_SOURCES, oneOf(MODEL_SOURCES))
+  source?: ModelSource;
+
+  @ApiPropertyOptional({ enum: USER_SETTABLE_STATUSES, description: 'Initial status.', default: 'active' })
+  @IsOptional()
+  @IsIn(USER_SETTABLE_STATUSES, oneOf(USER_SETTABLE_STATUSES))
+  status?: UserSettableStatus;
+}

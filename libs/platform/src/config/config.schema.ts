@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = (what: string) =>
+  z.coerce
+    .number({ error: `must be a ${what} port number (0-65535)` })
+    .int({ error: `must be a ${what} port number (0-65535)` })
+    .min(0, { error: `must be a ${what} port number (0-65535)` })
+    .max(65535, { error: `must be a ${what} port number (0-65535)` });
+
+const positiveInt = (what: string) =>
+  z.coerce.number({ error: `must be ${what}` }).int({ error: `must be ${what}` }).positive({ error: `must be ${what}` });
+
+/**
+ * Every environment variable Modelyard reads, with its default. The README's configuration table
+ * and the deployment checks are written from this list. `sensitive` values are never printed.
+ */
+export const ENV_SCHEMA = {
+  PORT: { schema: port('TCP').default(8080), doc: 'HTTP port of the gateway (and of the console).' },
+  MODELYARD_HOST: { schema: z.string().min(1).default('0.0.0.0'), doc: 'Address the HTTP server binds to.' },
+  MODELYARD_DATA_DIR: {
+    schema: z.string().min(1).default('./data'),
+    doc: 'Standalone mode: folder holding the embedded database, stored files and the generated admin token hash.',
+  },
+  MODELYARD_DATABASE_URL: {
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/.+/, { error: 'must be a postgres:// or postgresql:// URL' })
+      .optional(),
+    doc: 'PostgreSQL URL. Unset in standalone mode: the embedded PGlite database in the data folder is used. Required by the registry when it runs as its own process.',
+    sensitive: true,
+  },
+  MODELYARD_ADMIN_TOKEN: {
+    schema: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+    doc: 'Bootstrap admin bearer token. Unset in standalone mode: one is generated on first start, printed once and stored hashed in the data folder. Required by the gateway when it runs as its own process.',
+    sensitive: true,
+  },
+  MODELYARD_LOG_LEVEL: {
+    schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    doc: 'Log level.',
+  },
+  MODELYARD_LOG_FORMAT: {
+    schema: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).default('json'),
+    doc: 'json (one object a line, for collectors) or pretty (for a terminal).',
+  },
+  MODELYARD_BODY_LIMIT_BYTES: {
+    schema: positiveInt('a positive number of bytes').default(1024 * 1024),
+    doc: 'Largest JSON request body accepted (413 beyond).',
+  },
+  MODELYARD_REGISTRY_HOST: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    doc: 'Distributed mode: host of the registry RPC (TCP) listener; the registry binds it, the gateway connects to it.',
+  },
+  MODELYARD_REGISTRY_PORT: { schema: port('TCP').default(4001), doc: 'Distributed mode: port of the registry RPC listener.' },
+  MODELYARD_RPC_TIMEOUT_MS: {
+    schema: positiveInt('a positive number of milliseconds').default(10_000),
+    doc: 'How long the gateway waits for the registry before answering 504.',
+  },
+  MODELYARD_OUTBOX_POLL_MS: {
+    schema: positiveInt('a positive number of milliseconds').default(1000),
+    doc: 'How often the outbox relay looks for unpublished events (it is also woken after each commit).',
+  },
+  MODELYARD_HEALTH_PORT: {
+    schema: port('TCP').optional(),
+    doc: 'Distributed mode: port of the health endpoints of a service without an HTTP API (ingest 8082, inference 8083, metrics 8084, registry 8081 by default).',
+  },
+} as const;
+
+export type EnvName = keyof typeof ENV_SCHEMA;

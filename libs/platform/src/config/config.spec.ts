@@ -1,0 +1,62 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig, requireSetting } from './config.js';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 8080, bodyLimitBytes: 1048576 });
+    expect(config.log).toEqual({ level: 'info', format: 'json' });
+    expect(config.database.url).toBeUndefined();
+    expect(config.dataDir).toMatch(/\/data$/);
+  });
+
+  it('reads and converts every kind of value', () => {
+    const config = loadConfig({
+      PORT: '9090',
+      MODELYARD_DATA_DIR: '/var/lib/modelyard',
+      MODELYARD_DATABASE_URL: 'postgres://u:p@db:5432/m',
+      MODELYARD_LOG_LEVEL: 'debug',
+      MODELYARD_REGISTRY_PORT: '5000',
+    });
+    expect(config.http.port).toBe(9090);
+    expect(config.dataDir).toBe('/var/lib/modelyard');
+    expect(config.database.url).toBe('postgres://u:p@db:5432/m');
+    expect(config.log.level).toBe('debug');
+    expect(config.registry.port).toBe(5000);
+  });
+
+  it('names each bad variable and what it must be, in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', MODELYARD_LOG_LEVEL: 'loud', MODELYARD_OUTBOX_POLL_MS: '-5' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toBe('PORT must be a TCP port number (0-65535) (got "eighty")');
+    expect(problems[1]).toMatch(/^MODELYARD_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/);
+    expect(problems[2]).toMatch(/^MODELYARD_OUTBOX_POLL_MS must be a positive number of milliseconds/);
+  });
+
+  it('never echoes the value of a sensitive variable', () => {
+    expect(() => loadConfig({ MODELYARD_ADMIN_TOKEN: 'short-secret' })).toThrow(
+      /^invalid configuration: MODELYARD_ADMIN_TOKEN must be at least 16 characters$/,
+    );
+    expect(() => loadConfig({ MODELYARD_DATABASE_URL: 'mysql://root:hunter2@db' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '' }).http.port).toBe(8080);
+  });
+
+  it('requireSetting explains why a mode needs a variable', () => {
+    expect(() => requireSetting(undefined, 'MODELYARD_DATABASE_URL', 'when the registry runs as its own process')).toThrow(
+      'invalid configuration: MODELYARD_DATABASE_URL must be set when the registry runs as its own process',
+    );
+    expect(requireSetting('x', 'MODELYARD_DATABASE_URL', '')).toBe('x');
+  });
+});

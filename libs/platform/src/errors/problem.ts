@@ -1,0 +1,101 @@
+/** One invalid field of a request: `field` is a dotted path into the body or query. */
+export interface FieldError {
+  field: string;
+  detail: string;
+}
+
+/** RFC 9457 problem details, with Modelyard's extension members. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  /** Stable machine-readable code; `type` is derived from it. */
+  code: string;
+  instance?: string;
+  errors?: FieldError[];
+  /** Present on 5xx answers: the id under which the failure was logged. */
+  error_id?: string;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Codes any service may raise; a feature adds its own codes in its own `*.exception.ts`. */
+export enum CommonErrorCode {
+  ValidationFailed = 'validation_failed',
+  MalformedRequest = 'malformed_request',
+  Unauthorized = 'unauthorized',
+  NotFound = 'not_found',
+  MethodNotAllowed = 'method_not_allowed',
+  PayloadTooLarge = 'payload_too_large',
+  UnsupportedMediaType = 'unsupported_media_type',
+  ServiceUnavailable = 'service_unavailable',
+  UpstreamTimeout = 'upstream_timeout',
+  Internal = 'internal_error',
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+export const problemTypeOf = (code: string): string => `urn:modelyard:problem:${code.replaceAll('_', '-')}`;
+export const problemTitleOf = (status: number): string => TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+
+/**
+ * An expected failure with a status and a code. Thrown by services, carried across the RPC
+ * transport as a plain ProblemDetails object, and rendered by the HTTP filter.
+ */
+export class DomainException extends Error {
+  override readonly name = 'DomainException';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(detail);
+  }
+
+  toProblem(): ProblemDetails {
+    return {
+      type: problemTypeOf(this.code),
+      title: problemTitleOf(this.status),
+      status: this.status,
+      detail: this.detail,
+      code: this.code,
+      ...(this.errors?.length ? { errors: this.errors } : {}),
+    };
+  }
+
+  static fromProblem(problem: ProblemDetails): DomainException {
+    return new DomainException(problem.status, problem.code, problem.detail, problem.errors);
+  }
+
+  static validation(errors: FieldError[], detail?: string): DomainException {
+    return new DomainException(
+      422,
+      CommonErrorCode.ValidationFailed,
+      detail ?? `The request is invalid: ${errors.map((e) => `${e.field} ${e.detail}`).join('; ')}.`,
+      errors,
+    );
+  }
+}
+
+export function isProblemDetails(value: unknown): value is ProblemDetails {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.status === 'number' && typeof v.code === 'string' && typeof v.detail === 'string';
+}

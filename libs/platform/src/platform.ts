@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import type { AppConfig } from './config/config.js';
+import type { Logger } from './logging/logger.js';
+import { EmbeddedDatabase } from './database/embedded-database.adapter.js';
+import { PostgresDatabase } from './database/postgres-database.adapter.js';
+import { InProcessEventBus } from './ports/adapters/in-process-event-bus.adapter.js';
+import { InProcessJobQueue } from './ports/adapters/in-process-job-queue.adapter.js';
+import { LocalDiskBlobStore } from './ports/adapters/local-disk-blob-store.adapter.js';
+import type { BlobStore } from './ports/blob-store.port.js';
+import type { Database } from './ports/database.port.js';
+import type { EventBus } from './ports/event-bus.port.js';
+import type { JobQueue } from './ports/job-queue.port.js';
+
+/**
+ * The adapters behind the four ports, chosen once per process. Service code receives the ports
+ * through PlatformModule and never learns which adapter it has.
+ */
+export interface Platform {
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  /** Absent in processes that own no tables (the gateway and workers in distributed mode). */
+  readonly database: Database | undefined;
+  readonly eventBus: EventBus;
+  readonly jobQueue: JobQueue;
+  readonly blobStore: BlobStore;
+  /** Pings every port; the names are those shown by /readyz. */
+  readonly readinessChecks: Record<string, () => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export type RunMode = 'standalone' | 'distributed';
+
+export interface PlatformOptions {
+  mode: RunMode;
+  /** Whether this process owns tables and so needs the database. */
+  withDatabase: boolean;
+  /** Standalone only: keep the embedded database in memory instead of the data folder (tests). */
+  inMemoryDatabase?: boolean;
+}
+
+export async function createPlatform(config: AppConfig, logger: Logger, options: PlatformOptions): Promise<Platform> {
+  let database: Database | undefined;
+  if (options.withDatabase) {
+    database = config.database.url
+      ? new PostgresDatabase(config.database.url)
+      : await EmbeddedDatabase.open(options.inMemoryDatabase ? undefined : join(config.dataDir, 'pglite'));
+  }
+  // Kafka, BullMQ and S3 adapters come with the distributed infrastructure; until then every
+  // process uses the in-process bus and queue, and files stay on the local disk.
+  const eventBus = new InProcessEventBus();
+  const jobQueue = new InProcessJobQueue();
+  const blobStore = new LocalDiskBlobStore(join(config.dataDir, 'blobs'));
+  logger.info(
+    { mode: options.mode, database: database?.kind ?? 'none', event_bus: 'in-process', job_queue: 'in-process', blob_store: 'local-disk' },
+    'platform adapters selected',
+  );
+  return {
+    config,
+    logger,
+    database,
+    eventBus,
+    jobQueue,
+    blobStore,
+    readinessChecks: {
+      ...(database && { database: () => database.ping() }),
+      event_bus: () => eventBus.ping(),
+      job_queue: () => jobQueue.ping(),
+      blob_store: () => blobStore.ping(),
+    },
+    async close() {
+      // Consumers and workers first (they may still publish or enqueue), storage last.
+      await jobQueue.close();
+      await eventBus.close();
+      await blobStore.close();
+      await database?.close();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import type { AnyEventEnvelope } from '@modelyard/contracts';
+
+export interface EventSubscription {
+  /** Consumer group: each event reaches one member of each group. */
+  group: string;
+  topics: readonly string[];
+  /**
+   * Handles one event. Resolving acknowledges it; throwing makes the bus deliver it again, up to
+   * `maxAttempts` times, after which it goes to the topic's dead-letter topic and the partition
+   * moves on. Delivery is at least once: handlers de-duplicate by `event.id`.
+   */
+  handle(event: AnyEventEnvelope): Promise<void>;
+  maxAttempts?: number;
+}
+
+export interface SubscriptionHandle {
+  /** Stops taking new events and waits for the one in flight to finish. */
+  close(): Promise<void>;
+}
+
+/** Port: publish domain events and consume them by consumer group. */
+export interface EventBus {
+  /**
+   * Publishes events in the given order. Resolves once the bus has accepted all of them; events
+   * with the same key are delivered in publication order.
+   */
+  publish(events: readonly AnyEventEnvelope[]): Promise<void>;
+  subscribe(subscription: EventSubscription): Promise<SubscriptionHandle>;
+  /** Throws when the bus cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const EVENT_BUS = Symbol('EventBus');

@@ -1,0 +1,44 @@
+import { ConfigError } from '../config/config.js';
+
+/** How long a stop may take before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 15_000;
+
+/**
+ * The lifecycle of every Modelyard process: start, then stop cleanly on SIGINT/SIGTERM.
+ * `start` returns the function that stops what it started, or null for a one-shot command.
+ * A configuration error ends the process with its one-line message and exit code 78 (EX_CONFIG).
+ */
+export async function runProcess(name: string, start: () => Promise<(() => Promise<void>) | null>): Promise<void> {
+  let stop: (() => Promise<void>) | null;
+  try {
+    stop = await start();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`modelyard ${name}: ${error.message}\n`);
+      process.exit(78);
+    }
+    process.stderr.write(`modelyard ${name}: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  }
+  if (!stop) return;
+  const shutdown = stop;
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`modelyard ${name}: ${signal} received, shutting down\n`);
+    setTimeout(() => {
+      process.stderr.write(`modelyard ${name}: shutdown took longer than ${SHUTDOWN_GRACE_MS} ms, exiting\n`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`modelyard ${name}: error during shutdown: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}

@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  EVENT_TOPICS,
+  InvalidEventError,
+  deadLetterTopicOf,
+  type AnyEventEnvelope,
+  type EventEnvelope,
+} from '@modelyard/contracts';
+import type { EventBus, EventSubscription, SubscriptionHandle } from '@modelyard/platform';
+import { deferred, sleep, track, waitFor } from '../wait-for.util.js';
+
+export interface EventBusContractContext {
+  bus: EventBus;
+  /** Closes the bus and removes whatever the factory created. */
+  cleanup(): Promise<void>;
+  /**
+   * Resolves once nothing is left to deliver. Adapters that cannot tell leave it out and the suite
+   * waits a fixed quiet period instead before asserting that something did NOT happen.
+   */
+  settle?(): Promise<void>;
+}
+
+/** Quiet period used when the adapter has no `settle`; generous for a local broker. */
+const QUIET_MS = 500;
+
+const TOPIC = EVENT_TOPICS['model.deleted'];
+const DEAD_LETTER_TOPIC = deadLetterTopicOf(TOPIC);
+
+/** A valid event whose `version` carries a sequence number, so tests can check order. */
+function modelDeleted(key: string, seq: number): EventEnvelope<'model.deleted'> {
+  return {
+    id: randomUUID(),
+    type: 'model.deleted',
+    key,
+    occurred_at: new Date().toISOString(),
+    payload: { actor: 'contract-test', model_id: key, name: 'contract-model', version: String(seq) },
+  };
+}
+
+const seqOf = (event: AnyEventEnvelope): number =>
+  event.type === 'model.deleted' ? Number(event.payload.version) : Number.NaN;
+
+/**
+ * The behaviour every EventBus adapter must show. The topic is shared by everything that uses the
+ * bus (the port routes by event type), so each test uses fresh groups and fresh keys and its
+ * handlers ignore events with keys they did not publish: the suite passes on a broker with
+ * leftovers or with other suites running beside it.
+ */
+export function describeEventBusContract(name: string, factory: () => Promise<EventBusContractContext>): void {
+  describe(`EventBus contract: ${name}`, () => {
+    let context: EventBusContractContext;
+    let bus: EventBus;
+    let handles: SubscriptionHandle[];
+    const run = randomUUID().slice(0, 8);
+
+    beforeEach(async () => {
+      context = await factory();
+      bus = context.bus;
+      handles = [];
+    });
+
+    afterEach(async () => {
+      await Promise.allSettled(handles.map((handle) => handle.close()));
+      await context.cleanup();
+    });
+
+    const groupName = (label: string): string => `contract-${label}-${run}-${randomUUID().slice(0, 8)}`;
+    const settle = async (): Promise<void> => (context.settle ? context.settle() : sleep(QUIET_MS));
+
+    /** Subscribes a handler that only sees this test's keys. */
+    async function subscribe(
+      keys: ReadonlySet<string>,
+      subscription: Omit<EventSubscription, 'topics'> & { topics?: readonly string[] },
+    ): Promise<SubscriptionHandle> {
+      const handle = await bus.subscribe({
+        topics: [TOPIC],
+        ...subscription,
+        handle: async (event) => {
+          if (keys.has(event.key)) await subscription.handle(event);
+        },
+      });
+      handles.push(handle);
+      return handle;
+    }
+
+    it('answers ping while open', async () => {
+      await expect(bus.ping()).resolves.toBeUndefined();
+    });
+
+    it('delivers every event to every consumer group', async () => {
+      const keys = new Set([randomUUID(), randomUUID(), randomUUID()]);
+      const seen = { a: [] as string[], b: [] as string[] };
+      await subscribe(keys, { group: groupName('all-a'), handle: async (event) => void seen.a.push(event.id) });
+      await subscribe(keys, { group: groupName('all-b'), handle: async (event) => void seen.b.push(event.id) });
+      const events = [...keys].flatMap((key) => [0, 1, 2].map((seq) => modelDeleted(key, seq)));
+
+      await bus.publish(events);
+
+      const ids = events.map((event) => event.id).sort();
+      await waitFor(() => seen.a.length >= ids.length && seen.b.length >= ids.length, {
+        description: 'both groups to receive all events',
+      });
+      await settle();
+      expect([...seen.a].sort()).toEqual(ids);
+      expect([...seen.b].sort()).toEqual(ids);
+    });
+
+    it('gives each event to one member of a group', async () => {
+      const keys = new Set(Array.from({ length: 10 }, () => randomUUID()));
+      const group = groupName('shared');
+      const byMember: string[][] = [[], []];
+      for (const received of byMember) {
+        await subscribe(keys, { group, handle: async (event) => void received.push(event.id) });
+      }
+      const events = [...keys].flatMap((key) => [modelDeleted(key, 0), modelDeleted(key, 1)]);
+
+      await bus.publish(events);
+
+      await waitFor(() => byMember[0].length + byMember[1].length >= events.length, {
+        description: 'the group to receive all events',
+      });
+      await settle();
+      const all = [...byMember[0], ...byMember[1]].sort();
+      expect(all).toEqual(events.map((event) => event.id).sort());
+    });
+
+    it('handles the events of one key one at a time, in publication order', async () => {
+      const keys = Array.from({ length: 5 }, () => randomUUID());
+      const perKey = 10;
+      const order = new Map<string, number[]>(keys.map((key) => [key, []]));
+      const inFlight = new Map<string, number>();
+      const overlaps: string[] = [];
+      const handle = async (event: AnyEventEnvelope): Promise<void> => {
+        const now = (inFlight.get(event.key) ?? 0) + 1;
+        inFlight.set(event.key, now);
+        if (now > 1) overlaps.push(event.key);
+        // Uneven handling times give a bus that reorders or overlaps the chance to show it.
+        await sleep(seqOf(event) % 3);
+        order.get(event.key)?.push(seqOf(event));
+        inFlight.set(event.key, (inFlight.get(event.key) ?? 1) - 1);
+      };
+      const group = groupName('order');
+      await subscribe(new Set(keys), { group, handle });
+      await subscribe(new Set(keys), { group, handle });
+
+      for (let seq = 0; seq < perKey; seq += 1) {
+        await bus.publish(keys.map((key) => modelDeleted(key, seq)));
+      }
+
+      await waitFor(() => [...order.values()].every((seqs) => seqs.length >= perKey), {
+        description: `${keys.length * perKey} events to be handled`,
+      });
+      const expected = Array.from({ length: perKey }, (_, seq) => seq);
+      for (const key of keys) expect(order.get(key)).toEqual(expected);
+      expect(overlaps).toEqual([]);
+    });
+
+    it('rejects a batch holding an invalid event and delivers none of it', async () => {
+      const key = randomUUID();
+      const received: string[] = [];
+      await subscribe(new Set([key]), { group: groupName('invalid'), handle: async (event) => void received.push(event.id) });
+      const before = modelDeleted(key, 0);
+      const badId = { ...modelDeleted(key, 1), id: 'not-a-uuid' };
+      const badPayload = { ...modelDeleted(key, 2), payload: { model_id: 42 } } as unknown as AnyEventEnvelope;
+
+      await expect(bus.publish([before, badId])).rejects.toThrow(InvalidEventError);
+      await expect(bus.publish([badPayload])).rejects.toThrow(InvalidEventError);
+      // Same key, so published later means delivered later: once the marker is in, `before` would be too.
+      const marker = modelDeleted(key, 3);
+      await bus.publish([marker]);
+
+      await waitFor(() => received.includes(marker.id), { description: 'the marker event' });
+      expect(received).toEqual([marker.id]);
+    });
+
+    it('delivers a failed event again and acknowledges it once the handler succeeds', async () => {
+      const key = randomUUID();
+      const keys = new Set([key]);
+      let attempts = 0;
+      let handled = false;
+      const deadLettered: string[] = [];
+      await subscribe(keys, {
+        group: groupName('retry-dlq'),
+        topics: [DEAD_LETTER_TOPIC],
+        handle: async (event) => void deadLettered.push(event.id),
+      });
+      await subscribe(keys, {
+        group: groupName('retry'),
+        maxAttempts: 5,
+        handle: async () => {
+          attempts += 1;
+          if (attempts < 3) throw new Error(`transient failure ${attempts}`);
+          handled = true;
+        },
+      });
+
+      await bus.publish([modelDeleted(key, 0)]);
+
+      await waitFor(() => handled, { description: 'the third attempt to succeed' });
+      await settle();
+      expect(attempts).toBe(3);
+      expect(deadLettered).toEqual([]);
+    });
+
+    it('parks a poison event on the dead-letter topic after maxAttempts and moves on to later events of its key', async () => {
+      const key = randomUUID();
+      const keys = new Set([key]);
+      const poison = modelDeleted(key, 0);
+      const later = [modelDeleted(key, 1), modelDeleted(key, 2)];
+      const log: string[] = [];
+      const deadLettered: AnyEventEnvelope[] = [];
+      await subscribe(keys, {
+        group: groupName('poison-dlq'),
+        topics: [DEAD_LETTER_TOPIC],
+        handle: async (event) => void deadLettered.push(event),
+      });
+      await subscribe(keys, {
+        group: groupName('poison'),
+        maxAttempts: 3,
+        handle: async (event) => {
+          log.push(`${seqOf(event)}`);
+          if (event.id === poison.id) throw new Error('cannot handle this one');
+        },
+      });
+
+      await bus.publish([poison, ...later]);
+
+      await waitFor(() => deadLettered.length >= 1 && log.length >= 5, {
+        description: 'the poison event to be dead-lettered and the later ones handled',
+      });
+      await settle();
+      expect(log).toEqual(['0', '0', '0', '1', '2']);
+      expect(deadLettered).toHaveLength(1);
+      expect(deadLettered[0]).toEqual(poison);
+    });
+
+    it('redelivers after a failure, so a handler that de-duplicates by event id applies each event once', async () => {
+      const key = randomUUID();
+      const events = [modelDeleted(key, 0), modelDeleted(key, 1)];
+      const deliveries = new Map<string, number>();
+      const appliedIds = new Set<string>();
+      const applied: string[] = [];
+      await subscribe(new Set([key]), {
+        group: groupName('dedupe'),
+        maxAttempts: 3,
+        handle: async (event) => {
+          deliveries.set(event.id, (deliveries.get(event.id) ?? 0) + 1);
+          if (appliedIds.has(event.id)) return;
+          appliedIds.add(event.id);
+          applied.push(event.id);
+          // The side effect happened but the acknowledgement is lost, as when a consumer crashes.
+          if (event.id === events[0].id) throw new Error('crashed after applying');
+        },
+      });
+
+      await bus.publish(events);
+
+      await waitFor(() => deliveries.has(events[1].id), { description: 'the second event' });
+      await settle();
+      expect(deliveries.get(events[0].id)).toBe(2);
+      expect(applied).toEqual(events.map((event) => event.id));
+    });
+
+    it('close() of a subscription waits for the handler in flight, then delivers nothing more to it', async () => {
+      const key = randomUUID();
+      const keys = new Set([key]);
+      const release = deferred();
+      const started = deferred();
+      const log: string[] = [];
+      const witnessed: string[] = [];
+      await subscribe(keys, { group: groupName('close-witness'), handle: async (event) => void witnessed.push(event.id) });
+      const handle = await subscribe(keys, {
+        group: groupName('close'),
+        handle: async (event) => {
+          log.push(`start ${seqOf(event)}`);
+          started.resolve();
+          await release.promise;
+          log.push(`end ${seqOf(event)}`);
+        },
+      });
+      const first = modelDeleted(key, 0);
+      await bus.publish([first]);
+      await started.promise;
+
+      const closing = track(handle.close());
+      await sleep(50);
+      expect(closing.settled).toBe(false);
+      release.resolve();
+      await closing.promise;
+      log.push('closed');
+      expect(log).toEqual(['start 0', 'end 0', 'closed']);
+
+      const second = modelDeleted(key, 1);
+      await bus.publish([second]);
+      await waitFor(() => witnessed.includes(second.id), { description: 'the witness group to get the second event' });
+      await settle();
+      expect(log).toEqual(['start 0', 'end 0', 'closed']);
+    });
+
+    it('refuses ping once closed', async () => {
+      await bus.close();
+      await expect(bus.ping()).rejects.toThrow();
+    });
+  });
+}

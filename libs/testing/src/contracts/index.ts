@@ -1,0 +1,4 @@
+export { describeBlobStoreContract, type BlobStoreContractContext } from './blob-store.contract.js';
+export { describeEventBusContract, type EventBusContractContext } from './event-bus.contract.js';
+export { describeJobQueueContract, type JobQueueContractContext } from './job-queue.contract.js';
+export { deferred, sleep, track, waitFor, type Deferred, type WaitForOptions } from '../wait-for.util.js';

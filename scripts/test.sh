@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `npm test`: lint, type-check and build, then every Jest test — unit tests, and the integration
+# and end-to-end suites against a real PostgreSQL. PostgreSQL comes from MODELYARD_DATABASE_URL when
+# given; otherwise deploy/local/infra.sh starts one (installing it if needed) and this script stops
+# it again at the end if it was not already running. Extra arguments go to Jest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NX_DAEMON=false
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "lint"
+# The module-boundary rule reads Nx's project graph; computing it first makes the rule run.
+npx nx show projects >/dev/null
+npx eslint . --max-warnings 0
+
+step "type-check and build"
+npx tsc -b tsconfig.build.json
+npx tsc -p tsconfig.json
+
+infra=deploy/local/infra.sh
+stop_pg=""
+if [ -z "${MODELYARD_DATABASE_URL:-}" ]; then
+  if ! bash "$infra" status pg >/dev/null 2>&1; then stop_pg=yes; fi
+  step "PostgreSQL (deploy/local/infra.sh)"
+  bash "$infra" up pg
+  eval "$(bash "$infra" env | grep MODELYARD_DATABASE_URL)"
+  export MODELYARD_DATABASE_URL
+fi
+cleanup() { if [ -n "$stop_pg" ]; then bash "$infra" down pg || true; fi; }
+trap cleanup EXIT
+
+step "jest"
+results=$(mktemp)
+status=0
+NODE_OPTIONS=--experimental-vm-modules npx jest --ci --maxWorkers=2 --json --outputFile="$results" "$@" || status=$?
+# A plain closing line that any CI can read, whatever it knows of Jest.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`\njest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+' "$results" || true
+rm -f "$results"
+exit "$status"

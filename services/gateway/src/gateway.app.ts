@@ -1,0 +1,73 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { ClientProxy } from '@nestjs/microservices';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { AddressInfo } from 'node:net';
+import { ProblemDto } from '@modelyard/contracts';
+import {
+  createValidationPipe,
+  HttpProblemFilter,
+  PinoNestLogger,
+  type Platform,
+} from '@modelyard/platform';
+import type { ApiTokens } from './auth/admin-token.js';
+import { GatewayModule } from './gateway.module.js';
+
+export interface GatewayApp {
+  app: NestFastifyApplication;
+  /** The port it listens on (useful when asked for port 0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  registryTransport: ClientProxy;
+  tokens: ApiTokens;
+}
+
+/** Builds the HTTP gateway (API, OpenAPI document, Swagger UI, health) and starts listening. */
+export async function startGateway(platform: Platform, options: GatewayOptions): Promise<GatewayApp> {
+  const { config } = platform;
+  const logger = platform.logger.child({ service: 'gateway' });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    GatewayModule.forRoot(platform, options.registryTransport, options.tokens),
+    adapter,
+    { logger: new PinoNestLogger(logger), abortOnError: false },
+  );
+  const fastify = app.getHttpAdapter().getInstance();
+  // JSON only: a text/plain body is refused with 415 instead of failing validation as a string.
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('onResponse', (request, reply, done) => {
+    logger.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      'request',
+    );
+    done();
+  });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new HttpProblemFilter(logger, config.http.bodyLimitBytes));
+  app.enableShutdownHooks([]);
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Modelyard API')
+      .setDescription(
+        'Register, test, switch and watch AI models. Every /api/v1 route needs `Authorization: Bearer <token>`. ' +
+          'Errors are RFC 9457 problem details (application/problem+json).',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+    { extraModels: [ProblemDto] },
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+
+  await app.listen({ port: config.http.port, host: config.http.host });
+  const port = (fastify.server.address() as AddressInfo).port;
+  return { app, port, close: () => app.close() };
+}

@@ -1,0 +1,2 @@
+export { startGateway, type GatewayApp, type GatewayOptions } from './gateway.app.js';
+export { ApiTokens, bootstrapAdminToken, ADMIN_TOKEN_HASH_FILE, type AdminTokenBootstrap } from './auth/admin-token.js';

@@ -1,0 +1,1 @@
+export { startInference } from './inference.app.js';

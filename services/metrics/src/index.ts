@@ -1,0 +1,1 @@
+export { startMetrics } from './metrics.app.js';

@@ -1,0 +1,92 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+import type { ModelConfig, ModelFramework, ModelSource, ModelStatus, ModelType } from '@modelyard/contracts';
+
+/*
+ * Indexes serve the list query (filters + sort + page) at 100k+ rows: a composite for the most
+ * common filter pair in its default order, one per sort key, GIN for tags, and trigram GIN for the
+ * case-insensitive `q` search. `synchronize: false` marks those TypeORM cannot describe itself
+ * (GIN, opclasses): the migration owns them and the schema check leaves them alone.
+ */
+@Entity({ name: 'models' })
+@Unique('uq_models_name_version', ['name', 'version'])
+@Check('ck_models_type', `"type" IN ('llm','vision','audio','multimodal','embedding','custom')`)
+@Check(
+  'ck_models_framework',
+  `"framework" IN ('pytorch','tensorflow','onnx','tensorrt','openvino','openai','anthropic','custom')`,
+)
+@Check('ck_models_source', `"source" IN ('huggingface','openai','anthropic','upload','endpoint','custom')`)
+@Check('ck_models_status', `"status" IN ('active','inactive','uploading','error')`)
+@Check('ck_models_accuracy', `"accuracy" IS NULL OR ("accuracy" >= 0 AND "accuracy" <= 1)`)
+@Index('ix_models_type_status_created', ['type', 'status', 'createdAt', 'id'])
+@Index('ix_models_status_created', ['status', 'createdAt', 'id'])
+@Index('ix_models_created', ['createdAt', 'id'])
+@Index('ix_models_updated', ['updatedAt', 'id'])
+@Index('ix_models_name', ['name', 'id'])
+@Index('ix_models_latency', ['latencyMs', 'id'])
+@Index('ix_models_accuracy', ['accuracy', 'id'])
+@Index('ix_models_source', ['source'])
+@Index('ix_models_framework', ['framework'])
+@Index('ix_models_tags', { synchronize: false })
+@Index('ix_models_name_trgm', { synchronize: false })
+@Index('ix_models_description_trgm', { synchronize: false })
+export class ModelEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  version!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  type!: ModelType;
+
+  @Column({ type: 'varchar', length: 32 })
+  framework!: ModelFramework;
+
+  @Column({ type: 'varchar', length: 32 })
+  source!: ModelSource;
+
+  @Column({ type: 'varchar', length: 32 })
+  status!: ModelStatus;
+
+  @Column({ name: 'status_message', type: 'text', nullable: true })
+  statusMessage!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  description!: string | null;
+
+  @Column({ type: 'varchar', length: 2048, nullable: true })
+  endpoint!: string | null;
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  tags!: string[];
+
+  @Column({ type: 'jsonb' })
+  config!: ModelConfig;
+
+  @Column({ type: 'double precision', nullable: true })
+  accuracy!: number | null;
+
+  @Column({ name: 'latency_ms', type: 'double precision', nullable: true })
+  latencyMs!: number | null;
+
+  @Column({ type: 'varchar', length: 200 })
+  owner!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,26 @@
+import { DomainException } from '@modelyard/platform';
+
+export enum ModelErrorCode {
+  NotFound = 'model_not_found',
+  Duplicate = 'model_duplicate',
+  StatusLocked = 'model_status_locked',
+}
+
+export const ModelException = {
+  notFound: (id: string) =>
+    new DomainException(404, ModelErrorCode.NotFound, `No model has the id "${id}".`),
+  duplicate: (name: string, version: string) =>
+    new DomainException(
+      409,
+      ModelErrorCode.Duplicate,
+      `A model named "${name}" with version "${version}" already exists; choose another version or edit that model.`,
+    ),
+  statusLocked: (status: 'uploading' | 'error', statusMessage: string | null) =>
+    new DomainException(
+      409,
+      ModelErrorCode.StatusLocked,
+      status === 'uploading'
+        ? 'The model is still uploading; it can be switched on or off once its files have arrived.'
+        : `The model is in error${statusMessage ? ` (${statusMessage})` : ''}; fix the cause and re-import or re-upload it before switching it on or off.`,
+    ),
+};

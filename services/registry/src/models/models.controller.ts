@@ -1,0 +1,65 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  CreateModelDto,
+  ListModelsQueryDto,
+  REGISTRY_PATTERNS,
+  UpdateModelDto,
+  type Actor,
+  type ModelDto,
+  type ModelListDto,
+  type RegistryMessages,
+} from '@modelyard/contracts';
+import { ModelException } from './model.exception.js';
+import { ModelsService } from './models.service.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A malformed id names no model: 404 like any other unknown id, never a database error. */
+function validId(id: unknown): string {
+  if (typeof id === 'string' && UUID.test(id)) return id.toLowerCase();
+  throw ModelException.notFound(String(id).slice(0, 100));
+}
+
+type Response<P extends keyof RegistryMessages> = Promise<RegistryMessages[P]['response']>;
+
+/** The registry's message handlers; the gateway reaches them over the RPC transport. */
+@Controller()
+export class ModelsController {
+  constructor(private readonly models: ModelsService) {}
+
+  @MessagePattern(REGISTRY_PATTERNS.listModels)
+  list(@Payload('query') query: ListModelsQueryDto): Promise<ModelListDto> {
+    return this.models.list(query);
+  }
+
+  @MessagePattern(REGISTRY_PATTERNS.getModel)
+  get(@Payload('id') id: unknown): Promise<ModelDto> {
+    return this.models.get(validId(id));
+  }
+
+  @MessagePattern(REGISTRY_PATTERNS.createModel)
+  create(@Payload('actor') actor: Actor, @Payload('body') body: CreateModelDto): Response<typeof REGISTRY_PATTERNS.createModel> {
+    return this.models.create(actor, body);
+  }
+
+  @MessagePattern(REGISTRY_PATTERNS.updateModel)
+  update(
+    @Payload('actor') actor: Actor,
+    @Payload('id') id: unknown,
+    @Payload('body') body: UpdateModelDto,
+  ): Response<typeof REGISTRY_PATTERNS.updateModel> {
+    return this.models.update(actor, validId(id), body);
+  }
+
+  @MessagePattern(REGISTRY_PATTERNS.deleteModel)
+  async delete(@Payload('actor') actor: Actor, @Payload('id') id: unknown): Response<typeof REGISTRY_PATTERNS.deleteModel> {
+    await this.models.delete(actor, validId(id));
+    return { deleted: true };
+  }
+
+  @MessagePattern(REGISTRY_PATTERNS.toggleModelStatus)
+  toggleStatus(@Payload('actor') actor: Actor, @Payload('id') id: unknown): Response<typeof REGISTRY_PATTERNS.toggleModelStatus> {
+    return this.models.toggleStatus(actor, validId(id));
+  }
+}

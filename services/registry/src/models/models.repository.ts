@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
+import type { ListModelsQueryDto, ModelSortField } from '@modelyard/contracts';
+import { ModelEntity } from './entities/model.entity.js';
+
+const SORT_COLUMNS: Record<ModelSortField, string> = {
+  name: 'model.name',
+  created_at: 'model.createdAt',
+  updated_at: 'model.updatedAt',
+  latency_ms: 'model.latencyMs',
+  accuracy: 'model.accuracy',
+};
+
+/** `%` and `_` in user text are literals, not wildcards. */
+export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Splits "-created_at" into its column and direction. */
+export function parseSort(sort: ListModelsQueryDto['sort']): { field: ModelSortField; direction: 'ASC' | 'DESC' } {
+  return sort.startsWith('-')
+    ? { field: sort.slice(1) as ModelSortField, direction: 'DESC' }
+    : { field: sort as ModelSortField, direction: 'ASC' };
+}
+
+@Injectable()
+export class ModelsRepository {
+  constructor(@InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>) {}
+
+  findById(id: string, manager?: EntityManager): Promise<ModelEntity | null> {
+    return (manager?.getRepository(ModelEntity) ?? this.models).findOneBy({ id });
+  }
+
+  /** Reads and row-locks a model for a change inside `manager`'s transaction. */
+  findForUpdate(id: string, manager: EntityManager): Promise<ModelEntity | null> {
+    return manager
+      .getRepository(ModelEntity)
+      .createQueryBuilder('model')
+      .setLock('pessimistic_write')
+      .where('model.id = :id', { id })
+      .getOne();
+  }
+
+  async list(query: ListModelsQueryDto): Promise<{ items: ModelEntity[]; total: number }> {
+    const qb = this.filtered(query);
+    const { field, direction } = parseSort(query.sort);
+    // Unknown latency or accuracy sorts last either way; the id makes the order total, so pages
+    // neither repeat nor skip rows.
+    qb.orderBy(SORT_COLUMNS[field], direction, 'NULLS LAST')
+      .addOrderBy('model.id', direction)
+      .skip((query.page - 1) * query.page_size)
+      .take(query.page_size);
+    const [items, total] = await qb.getManyAndCount();
+    return { items, total };
+  }
+
+  private filtered(query: ListModelsQueryDto): SelectQueryBuilder<ModelEntity> {
+    const qb = this.models.createQueryBuilder('model');
+    if (query.type) qb.andWhere('model.type = :type', { type: query.type });
+    if (query.status) qb.andWhere('model.status = :status', { status: query.status });
+    if (query.source) qb.andWhere('model.source = :source', { source: query.source });
+    if (query.framework) qb.andWhere('model.framework = :framework', { framework: query.framework });
+    if (query.tag?.length) qb.andWhere('model.tags @> :tags', { tags: query.tag });
+    if (query.q) {
+      qb.andWhere('(model.name ILIKE :q OR model.description ILIKE :q)', { q: `%${escapeLike(query.q)}%` });
+    }
+    return qb;
+  }
+}

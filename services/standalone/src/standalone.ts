@@ -1,0 +1,74 @@
+import { bootstrapAdminToken, startGateway } from '@modelyard/gateway';
+import { startInference } from '@modelyard/inference';
+import { startIngest } from '@modelyard/ingest';
+import { startMetrics } from '@modelyard/metrics';
+import {
+  createLogger,
+  createPlatform,
+  InProcessRpcClient,
+  InProcessRpcServer,
+  loadConfig,
+  type Platform,
+} from '@modelyard/platform';
+import { runRegistryMigrations, startRegistry } from '@modelyard/registry';
+
+export interface StandaloneOptions {
+  /** Environment to read the configuration from (defaults to the process's). */
+  env?: Record<string, string | undefined>;
+  /** Keep the database in memory instead of the data folder (tests). */
+  inMemoryDatabase?: boolean;
+}
+
+export interface Standalone {
+  platform: Platform;
+  port: number;
+  url: string;
+  /** Only on the very first start without MODELYARD_ADMIN_TOKEN. */
+  generatedAdminToken: string | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * All five services in one process: the same modules as the distributed deployment, wired to
+ * embedded adapters (PGlite, local disk, in-process bus, queue and RPC).
+ */
+export async function startStandalone(options: StandaloneOptions = {}): Promise<Standalone> {
+  const config = loadConfig(options.env);
+  const { tokens, generatedToken } = await bootstrapAdminToken(config, 'standalone');
+  const logger = createLogger(config);
+  const platform = await createPlatform(config, logger, {
+    mode: 'standalone',
+    withDatabase: true,
+    ...(options.inMemoryDatabase !== undefined && { inMemoryDatabase: options.inMemoryDatabase }),
+  });
+  const stops: Array<() => Promise<void>> = [() => platform.close()];
+  const stop = async () => {
+    for (const close of stops.splice(0).reverse()) await close();
+  };
+  try {
+    const applied = await runRegistryMigrations(platform.database!);
+    logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema is up to date');
+
+    const rpc = new InProcessRpcServer();
+    const registry = await startRegistry(platform, { strategy: rpc });
+    stops.push(() => registry.close());
+    for (const start of [startIngest, startInference, startMetrics]) {
+      const worker = await start(platform);
+      stops.push(() => worker.close());
+    }
+    const gateway = await startGateway(platform, { registryTransport: new InProcessRpcClient(rpc), tokens });
+    stops.push(() => gateway.close());
+
+    const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
+    return {
+      platform,
+      port: gateway.port,
+      url: `http://${host}:${gateway.port}`,
+      generatedAdminToken: generatedToken,
+      close: stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
