@@ -9,6 +9,7 @@ import type {
   ModelFramework,
   ModelListDto,
   ModelSource,
+  ModelStatus,
   UpdateModelDto,
 } from '@modelyard/contracts';
 import { OutboxRelayService } from '../outbox/outbox-relay.service.js';
@@ -40,6 +41,15 @@ export function mergeConfig(
     parameters: pick('parameters', {}),
     env: pick('env', {}),
   };
+}
+
+/**
+ * The status a toggle leads to: active ↔ inactive. Uploading and error belong to the system
+ * (an import in progress, a failure to fix) and are refused with the reason.
+ */
+export function toggledStatus(status: ModelStatus, statusMessage: string | null): ModelStatus {
+  if (status === 'uploading' || status === 'error') throw ModelException.statusLocked(status, statusMessage);
+  return status === 'active' ? 'inactive' : 'active';
 }
 
 /** Fields compared to decide whether a PATCH changed anything, in API names. */
@@ -139,11 +149,8 @@ export class ModelsService {
     return this.change(async (manager) => {
       const model = await this.models.findForUpdate(id, manager);
       if (!model) throw ModelException.notFound(id);
-      if (model.status === 'uploading' || model.status === 'error') {
-        throw ModelException.statusLocked(model.status, model.statusMessage);
-      }
       const from = model.status;
-      model.status = from === 'active' ? 'inactive' : 'active';
+      model.status = toggledStatus(model.status, model.statusMessage);
       model.statusMessage = null;
       const saved = await manager.save(model);
       return {

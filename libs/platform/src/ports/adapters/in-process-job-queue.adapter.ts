@@ -150,7 +150,7 @@ export class InProcessJobQueue implements JobQueue {
     const state = this.queues.get(queue);
     const job = state?.jobs.get(id);
     if (!state || !job) throw new Error(`no job ${id} in queue ${queue} (never enqueued, or forgotten)`);
-    
+    if (job.state === 'completed') return structuredClone(job.result) as Result;
     if (job.state === 'failed') throw new JobFailedError(id, job.failedReason ?? 'unknown reason');
     this.assertOpen();
     let waiters = state.waiters.get(id);

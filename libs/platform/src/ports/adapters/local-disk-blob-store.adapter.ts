@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
@@ -92,8 +91,16 @@ export class LocalDiskBlobStore implements BlobStore {
     const tmpMeta = `${tmpBody}${META_SUFFIX}`;
     try {
       const digest = new DigestStream(options.expectedSize);
-      // `flush` fsyncs before close: the rename below must not publish a body still in page cache.
-      await pipeline(body, digest, createWriteStream(tmpBody, { flags: 'wx', flush: true }));
+      // Opened here rather than by createWriteStream, whose lazy open can create the file after a
+      // failed pipeline has already returned and the cleanup below has run.
+      const file = await open(tmpBody, 'wx');
+      try {
+        await pipeline(body, digest, file.createWriteStream({ autoClose: false }));
+        // The rename below must not publish a body that is still only in the page cache.
+        await file.sync();
+      } finally {
+        await file.close();
+      }
       const meta: StoredMeta = {
         size: digest.size,
         sha256: digest.sha256(),

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { EmbeddedDatabase, PostgresDatabase, type Database } from '@modelyard/platform';
+import { registryDataSourceOptions, runRegistryMigrations } from '@modelyard/registry';
+import pg from 'pg';
+
+const targets: Array<[string, () => Promise<{ database: Database; cleanup(): Promise<void> }>]> = [
+  [
+    'PGlite',
+    async () => {
+      const database = await EmbeddedDatabase.open(undefined);
+      return { database, cleanup: () => database.close() };
+    },
+  ],
+];
+const serverUrl = process.env.MODELYARD_DATABASE_URL;
+if (serverUrl) {
+  targets.push([
+    'PostgreSQL',
+    async () => {
+      const name = `modelyard_migrations_${Date.now().toString(36)}`;
+      const admin = new pg.Client({ connectionString: serverUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const url = new URL(serverUrl);
+      url.pathname = `/${name}`;
+      return {
+        database: new PostgresDatabase(url.toString(), 2),
+        cleanup: async () => {
+          const c = new pg.Client({ connectionString: serverUrl });
+          await c.connect();
+          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await c.end();
+        },
+      };
+    },
+  ]);
+}
+
+describe.each(targets)('registry migrations on %s', (_name, open) => {
+  let target: Awaited<ReturnType<typeof open>>;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    target = await open();
+  });
+  afterAll(async () => {
+    if (dataSource?.isInitialized) await dataSource.destroy();
+    await target.cleanup();
+  });
+
+  const tables = async () =>
+    (
+      await dataSource.query<{ tablename: string }[]>(
+        `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'registry_migrations' ORDER BY 1`,
+      )
+    ).map((r) => r.tablename);
+
+  it('creates the schema once, then finds it up to date', async () => {
+    expect(await runRegistryMigrations(target.database)).toEqual(['CreateModelRegistry1764230400000']);
+    expect(await runRegistryMigrations(target.database)).toEqual([]);
+  });
+
+  it('matches the entities exactly: TypeORM finds nothing to change', async () => {
+    dataSource = new DataSource({ ...registryDataSourceOptions(target.database), extra: { max: 1 } });
+    await dataSource.initialize();
+    const pending = await dataSource.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+    expect(await tables()).toEqual(['models', 'outbox_events']);
+  });
+
+  it('has the indexes the list query relies on', async () => {
+    const indexes = (
+      await dataSource.query<{ indexname: string }[]>(`SELECT indexname FROM pg_indexes WHERE tablename = 'models'`)
+    ).map((r) => r.indexname);
+    expect(indexes).toEqual(
+      expect.arrayContaining([
+        'ix_models_type_status_created',
+        'ix_models_tags',
+        'ix_models_name_trgm',
+        'ix_models_description_trgm',
+        'uq_models_name_version',
+      ]),
+    );
+  });
+
+  it('rolls back with down() and forward again with up()', async () => {
+    await dataSource.undoLastMigration({ transaction: 'each' });
+    expect(await tables()).toEqual([]);
+    expect(await dataSource.runMigrations({ transaction: 'each' })).toHaveLength(1);
+    expect(await tables()).toEqual(['models', 'outbox_events']);
+  });
+});
