@@ -3,6 +3,9 @@
 const workspaceAliases = {
   '^@modelyard/(contracts|platform|testing)$': '<rootDir>/libs/$1/src/index.ts',
   '^@modelyard/(gateway|registry|ingest|inference|metrics|standalone)$': '<rootDir>/services/$1/src/index.ts',
+  // @fastify/static (Swagger UI's assets) is CommonJS but requires the ESM-only content-disposition 3;
+  // Node 20 allows that require, Jest's module loader does not. Tests get its CommonJS 1.x, same API.
+  '^content-disposition$': '<rootDir>/node_modules/content-disposition-cjs/index.js',
   // TypeScript's NodeNext resolution wants `./x.js` in imports; the file on disk is `./x.ts`.
   '^(\\.{1,2}/.*)\\.js$': '$1',
 };

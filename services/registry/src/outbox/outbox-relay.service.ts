@@ -57,12 +57,6 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     });
   }
 
-  /** Publishes until nothing is pending (or the bus refuses); resolves when done. */
-  async flush(): Promise<void> {
-    while (this.running) await this.running;
-    await this.drain();
-  }
-
   private schedule(): void {
     this.timer = setTimeout(() => {
       this.wake();
