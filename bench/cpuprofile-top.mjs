@@ -1,8 +1,8 @@
 // Summarises V8 .cpuprofile files (node --cpu-prof): self time by package/area and the top functions.
-//   node bench/cpuprofile-top.mjs <file.cpuprofile> [top=25]
+//   node bench/cpuprofile-top.mjs <file.cpuprofile> [top=25] [function name whose callers to show...]
 import { readFileSync } from 'node:fs';
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, ...callersOf] = process.argv.slice(2);
 const TOP = Number(topArg ?? 25);
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -38,3 +38,20 @@ console.log('\nself time by area:');
 for (const [a, us] of [...areas].sort((x, y) => y[1] - x[1]).slice(0, 20)) console.log(`  ${pct(us)}  ${a}`);
 console.log(`\ntop ${TOP} functions by self time:`);
 for (const [k, us] of [...fns].sort((x, y) => y[1] - x[1]).slice(0, TOP)) console.log(`  ${pct(us)}  ${k}`);
+
+// Who calls the named functions (self time by the 6 frames above them).
+const parent = new Map();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const where = (f) => `${f.functionName || '(anonymous)'}@${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
+for (const name of callersOf) {
+  const chains = new Map();
+  for (const [id, us] of self) {
+    if (byId.get(id).callFrame.functionName !== name) continue;
+    const chain = [];
+    for (let cur = parent.get(id); cur && chain.length < 6; cur = parent.get(cur)) chain.push(where(byId.get(cur).callFrame));
+    const key = chain.join(' < ');
+    chains.set(key, (chains.get(key) ?? 0) + us);
+  }
+  console.log(`\ncallers of ${name}:`);
+  for (const [k, us] of [...chains].sort((x, y) => y[1] - x[1]).slice(0, 6)) console.log(`  ${pct(us)}  ${k}`);
+}

@@ -165,8 +165,8 @@ if [[ " $MODES " == *" distributed "* ]]; then
 
   log "distributed: autocannon"
   node bench/run.mjs --mode distributed --out "$OUT/distributed" "${run_args[@]}" \
-    --target "modelyard=http://127.0.0.1:$gw_port/api/v1/ai-models/?$QUERY" \
-    --target "baseline-pg=http://127.0.0.1:$base_port/models?$QUERY"
+    --target "modelyard=http://127.0.0.1:$gw_port/api/v1/ai-models/?$QUERY pids=${PIDS[gateway]},${PIDS[registry]}" \
+    --target "baseline-pg=http://127.0.0.1:$base_port/models?$QUERY pids=${PIDS[baseline-pg]}"
   stop_bg baseline-pg
 
   if [ -n "${BENCH_PROFILE:-}" ] && [ "${BENCH_PROFILE}" != 0 ]; then
@@ -182,7 +182,7 @@ if [[ " $MODES " == *" distributed "* ]]; then
     stop_bg gateway
     stop_bg registry
     for service in gateway registry; do
-      node bench/cpuprofile-top.mjs "$(ls "$OUT/profile/$service"/*.cpuprofile | head -n1)" 30 | tee "$OUT/profile/$service.txt" >&2
+      node bench/cpuprofile-top.mjs "$(ls "$OUT/profile/$service"/*.cpuprofile | head -n1)" 30 writev | tee "$OUT/profile/$service.txt" >&2
     done
   fi
   stop_bg gateway
@@ -198,7 +198,7 @@ if [[ " $MODES " == *" standalone "* ]]; then
   start_standalone() {
     # TMPDIR: the embedded database's private socket folder is created there, so the seeder finds it.
     start_bg standalone env TMPDIR="$WORK/tmp" MODELYARD_DATA_DIR="$WORK/standalone" PORT="$sa_port" \
-      MODELYARD_HOST=127.0.0.1 MODELYARD_ADMIN_TOKEN="$TOKEN" MODELYARD_LOG_LEVEL=warn node services/standalone/dist/main.js
+      MODELYARD_HOST=127.0.0.1 MODELYARD_ADMIN_TOKEN="$TOKEN" MODELYARD_LOG_LEVEL=warn node "$@" services/standalone/dist/main.js
     wait_ready "http://127.0.0.1:$sa_port/readyz" standalone
   }
   log "standalone: start"
@@ -224,12 +224,23 @@ if [[ " $MODES " == *" standalone "* ]]; then
 
   log "standalone: autocannon"
   node bench/run.mjs --mode standalone --out "$OUT/standalone" "${run_args[@]}" \
-    --target "modelyard=http://127.0.0.1:$sa_port/api/v1/ai-models/?$QUERY" \
-    --target "baseline-pglite=http://127.0.0.1:$direct_port/models?$QUERY" \
-    --target "baseline-pglite-socket=http://127.0.0.1:$socket_port/models?$QUERY"
+    --target "modelyard=http://127.0.0.1:$sa_port/api/v1/ai-models/?$QUERY pids=${PIDS[standalone]}" \
+    --target "baseline-pglite=http://127.0.0.1:$direct_port/models?$QUERY pids=${PIDS[baseline-pglite]}" \
+    --target "baseline-pglite-socket=http://127.0.0.1:$socket_port/models?$QUERY pids=${PIDS[baseline-pglite-socket]}"
   stop_bg baseline-pglite
   stop_bg baseline-pglite-socket
   stop_bg standalone
+
+  if [ -n "${BENCH_PROFILE:-}" ] && [ "${BENCH_PROFILE}" != 0 ]; then
+    log "standalone: CPU profile under load"
+    mkdir -p "$OUT/profile"
+    start_standalone --cpu-prof --cpu-prof-dir "$OUT/profile/standalone"
+    npx autocannon -c "$CONNECTIONS" -d 5 -H "authorization=Bearer $TOKEN" "http://127.0.0.1:$sa_port/api/v1/ai-models/?$QUERY" >/dev/null 2>&1
+    npx autocannon -c "$CONNECTIONS" -d "$DURATION" -j -H "authorization=Bearer $TOKEN" "http://127.0.0.1:$sa_port/api/v1/ai-models/?$QUERY" \
+      >"$OUT/profile/autocannon-standalone.json" 2>/dev/null
+    stop_bg standalone
+    node bench/cpuprofile-top.mjs "$(ls "$OUT/profile/standalone"/*.cpuprofile | head -n1)" 30 | tee "$OUT/profile/standalone.txt" >&2
+  fi
 fi
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { EmbeddedDatabase, PostgresDatabase, type Database } from '@modelyard/platform';
-import { registryDataSourceOptions, runRegistryMigrations } from '@modelyard/registry';
+import { registryDataSourceOptions, runRegistryMigrations } from '../src/index.js';
 import pg from 'pg';
 
 const targets: Array<[string, () => Promise<{ database: Database; cleanup(): Promise<void> }>]> = [

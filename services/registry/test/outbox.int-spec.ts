@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { AnyEventEnvelope } from '@modelyard/contracts';
 import { createLogger, createPlatform, InProcessRpcServer, loadConfig, type EventBus, type Platform } from '@modelyard/platform';
-import { runRegistryMigrations, startRegistry, type RegistryApp } from '@modelyard/registry';
+import { runRegistryMigrations, startRegistry, type RegistryApp } from '../src/index.js';
 import { newModelBody, waitFor } from '@modelyard/testing';
 import { OutboxService } from '../src/outbox/outbox.service.js';
 import { ModelsService } from '../src/models/models.service.js';

@@ -25,6 +25,10 @@ export interface EventBus {
    * with the same key are delivered in publication order.
    */
   publish(events: readonly AnyEventEnvelope[]): Promise<void>;
+  /**
+   * Joins the consumer group. A new group starts at the latest event, so the promise resolves
+   * only once the subscription is live: every event published after that reaches it.
+   */
   subscribe(subscription: EventSubscription): Promise<SubscriptionHandle>;
   /** Throws when the bus cannot be reached. */
   ping(): Promise<void>;

@@ -17,6 +17,7 @@ export interface JobStatus<Data = unknown, Result = unknown> {
   queue: string;
   state: JobState;
   data: Data;
+  /** Attempts that have finished (failed or succeeded); 0 while the first one runs. */
   attemptsMade: number;
   progress: unknown;
   result?: Result;
@@ -72,7 +73,10 @@ export interface JobQueue {
     options?: JobWorkerOptions,
   ): Promise<JobWorker>;
   getJob<Data = unknown, Result = unknown>(queue: string, id: string): Promise<JobStatus<Data, Result> | null>;
-  /** Resolves with the job's result, rejects with JobFailedError or JobTimeoutError. */
+  /**
+   * Resolves with the job's result, rejects with JobFailedError or JobTimeoutError, or with a
+   * plain Error for an id the queue does not know (never enqueued, or already forgotten).
+   */
   waitForResult<Result>(queue: string, id: string, timeoutMs: number): Promise<Result>;
   ping(): Promise<void>;
   close(): Promise<void>;

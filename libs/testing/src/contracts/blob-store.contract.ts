@@ -11,6 +11,7 @@ export interface BlobStoreContractContext {
 
 const MiB = 1024 * 1024;
 const CHUNK = 64 * 1024;
+const TEST_TIMEOUT_MS = 30_000;
 
 /**
  * Deterministic bytes, produced chunk by chunk so a test never holds a whole body: a fixed 64 KiB
@@ -77,6 +78,9 @@ function failingStream(firstBytes: number): Readable {
  */
 export function describeBlobStoreContract(name: string, factory: () => Promise<BlobStoreContractContext>): void {
   describe(`BlobStore contract: ${name}`, () => {
+    // Broker-backed adapters need seconds where the in-process ones need milliseconds (a Kafka
+    // group join, a BullMQ delayed-job sweep): more than Jest's default 5 s per test.
+    const contractTest = (title: string, fn: () => Promise<void>): void => it(title, fn, TEST_TIMEOUT_MS);
     let context: BlobStoreContractContext;
     let store: BlobStore;
     let prefix: string;
@@ -85,17 +89,17 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
       context = await factory();
       store = context.store;
       prefix = `contract/${randomUUID()}`;
-    });
+    }, TEST_TIMEOUT_MS);
 
     afterEach(async () => {
       await context.cleanup();
-    });
+    }, TEST_TIMEOUT_MS);
 
-    it('answers ping while open', async () => {
+    contractTest('answers ping while open', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });
 
-    it('streams a multi-MB body in and out unchanged, with its size and sha256', async () => {
+    contractTest('streams a multi-MB body in and out unchanged, with its size and sha256', async () => {
       const key = `${prefix}/weights.bin`;
       const size = 5 * MiB + 123;
       const expectedSha = patternSha256(size, 1);
@@ -107,7 +111,7 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
       await expect(digestStream(await store.get(key))).resolves.toEqual({ size, sha256: expectedSha });
     });
 
-    it('accepts a body whose expected size and sha256 match', async () => {
+    contractTest('accepts a body whose expected size and sha256 match', async () => {
       const key = `${prefix}/checked.bin`;
       const size = MiB;
       const sha = patternSha256(size, 2);
@@ -117,18 +121,18 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
       expect(info).toMatchObject({ size, sha256: sha, contentType: 'application/octet-stream' });
     });
 
-    it('answers head with null for a missing key', async () => {
+    contractTest('answers head with null for a missing key', async () => {
       await expect(store.head(`${prefix}/missing`)).resolves.toBeNull();
     });
 
-    it('rejects get of a missing key with BlobNotFoundError', async () => {
+    contractTest('rejects get of a missing key with BlobNotFoundError', async () => {
       const key = `${prefix}/missing`;
       const attempt = store.get(key);
       await expect(attempt).rejects.toBeInstanceOf(BlobNotFoundError);
       await expect(attempt).rejects.toMatchObject({ key });
     });
 
-    it('serves byte ranges with an inclusive end, or to the end of the blob', async () => {
+    contractTest('serves byte ranges with an inclusive end, or to the end of the blob', async () => {
       const key = `${prefix}/range.bin`;
       const bytes = Buffer.from(Array.from({ length: 1000 }, (_, index) => index % 251));
       await store.put(key, Readable.from([bytes]));
@@ -138,7 +142,7 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
       await expect(readAll(await store.get(key, { start: 0, end: 0 }))).resolves.toEqual(bytes.subarray(0, 1));
     });
 
-    it('deletes a blob, and deleting a missing key is not an error', async () => {
+    contractTest('deletes a blob, and deleting a missing key is not an error', async () => {
       const key = `${prefix}/doomed.txt`;
       await store.put(key, bodyOf('bye'));
 
@@ -150,7 +154,7 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
       await expect(store.delete(`${prefix}/never-was`)).resolves.toBeUndefined();
     });
 
-    it('replaces a blob on a second put to the same key', async () => {
+    contractTest('replaces a blob on a second put to the same key', async () => {
       const key = `${prefix}/model.txt`;
       await store.put(key, bodyOf('first version'), { contentType: 'text/plain' });
 
@@ -161,7 +165,7 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
       await expect(readAll(await store.get(key))).resolves.toEqual(Buffer.from('second'));
     });
 
-    it('stores a key and keys below it side by side, as object stores do', async () => {
+    contractTest('stores a key and keys below it side by side, as object stores do', async () => {
       await store.put(`${prefix}/a`, bodyOf('parent'));
       await store.put(`${prefix}/a/b`, bodyOf('child'));
 
@@ -169,7 +173,7 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
       await expect(readAll(await store.get(`${prefix}/a/b`))).resolves.toEqual(Buffer.from('child'));
     });
 
-    it('rejects a body that does not match expectedSha256 or expectedSize and keeps the previous blob', async () => {
+    contractTest('rejects a body that does not match expectedSha256 or expectedSize and keeps the previous blob', async () => {
       const key = `${prefix}/guarded.txt`;
       const original = await store.put(key, bodyOf('good content'));
 
@@ -185,7 +189,7 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
       await expect(readAll(await store.get(key))).resolves.toEqual(Buffer.from('good content'));
     });
 
-    it('stores nothing for a new key when the integrity check fails', async () => {
+    contractTest('stores nothing for a new key when the integrity check fails', async () => {
       const key = `${prefix}/never-stored.txt`;
 
       await expect(store.put(key, bodyOf('abc'), { expectedSize: 4 })).rejects.toBeInstanceOf(BlobIntegrityError);
@@ -194,7 +198,7 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
       await expect(store.get(key)).rejects.toBeInstanceOf(BlobNotFoundError);
     });
 
-    it('stores nothing when the body stream fails midway, and keeps the previous blob', async () => {
+    contractTest('stores nothing when the body stream fails midway, and keeps the previous blob', async () => {
       const fresh = `${prefix}/interrupted.bin`;
       const existing = `${prefix}/kept.txt`;
       const original = await store.put(existing, bodyOf('still here'));
@@ -222,9 +226,9 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
       await expect(store.get(key)).rejects.toThrow(/invalid blob key/);
       await expect(store.head(key)).rejects.toThrow(/invalid blob key/);
       await expect(store.delete(key)).rejects.toThrow(/invalid blob key/);
-    });
+    }, TEST_TIMEOUT_MS);
 
-    it('streams a 64 MiB body through without holding it in memory', async () => {
+    contractTest('streams a 64 MiB body through without holding it in memory', async () => {
       const key = `${prefix}/large.bin`;
       const size = 64 * MiB;
       const baseline = process.memoryUsage();
@@ -252,7 +256,7 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
       await store.delete(key);
     });
 
-    it('refuses ping once closed', async () => {
+    contractTest('refuses ping once closed', async () => {
       await store.close();
       await expect(store.ping()).rejects.toThrow();
     });

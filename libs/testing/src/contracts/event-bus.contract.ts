@@ -23,6 +23,7 @@ export interface EventBusContractContext {
 
 /** Quiet period used when the adapter has no `settle`; generous for a local broker. */
 const QUIET_MS = 500;
+const TEST_TIMEOUT_MS = 30_000;
 
 const TOPIC = EVENT_TOPICS['model.deleted'];
 const DEAD_LETTER_TOPIC = deadLetterTopicOf(TOPIC);
@@ -49,6 +50,9 @@ const seqOf = (event: AnyEventEnvelope): number =>
  */
 export function describeEventBusContract(name: string, factory: () => Promise<EventBusContractContext>): void {
   describe(`EventBus contract: ${name}`, () => {
+    // Broker-backed adapters need seconds where the in-process ones need milliseconds (a Kafka
+    // group join, a BullMQ delayed-job sweep): more than Jest's default 5 s per test.
+    const contractTest = (title: string, fn: () => Promise<void>): void => it(title, fn, TEST_TIMEOUT_MS);
     let context: EventBusContractContext;
     let bus: EventBus;
     let handles: SubscriptionHandle[];
@@ -58,12 +62,12 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
       context = await factory();
       bus = context.bus;
       handles = [];
-    });
+    }, TEST_TIMEOUT_MS);
 
     afterEach(async () => {
       await Promise.allSettled(handles.map((handle) => handle.close()));
       await context.cleanup();
-    });
+    }, TEST_TIMEOUT_MS);
 
     const groupName = (label: string): string => `contract-${label}-${run}-${randomUUID().slice(0, 8)}`;
     const settle = async (): Promise<void> => (context.settle ? context.settle() : sleep(QUIET_MS));
@@ -84,11 +88,11 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
       return handle;
     }
 
-    it('answers ping while open', async () => {
+    contractTest('answers ping while open', async () => {
       await expect(bus.ping()).resolves.toBeUndefined();
     });
 
-    it('delivers every event to every consumer group', async () => {
+    contractTest('delivers every event to every consumer group', async () => {
       const keys = new Set([randomUUID(), randomUUID(), randomUUID()]);
       const seen = { a: [] as string[], b: [] as string[] };
       await subscribe(keys, { group: groupName('all-a'), handle: async (event) => void seen.a.push(event.id) });
@@ -106,7 +110,7 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
       expect([...seen.b].sort()).toEqual(ids);
     });
 
-    it('gives each event to one member of a group', async () => {
+    contractTest('gives each event to one member of a group', async () => {
       const keys = new Set(Array.from({ length: 10 }, () => randomUUID()));
       const group = groupName('shared');
       const byMember: string[][] = [[], []];
@@ -125,7 +129,7 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
       expect(all).toEqual(events.map((event) => event.id).sort());
     });
 
-    it('handles the events of one key one at a time, in publication order', async () => {
+    contractTest('handles the events of one key one at a time, in publication order', async () => {
       const keys = Array.from({ length: 5 }, () => randomUUID());
       const perKey = 10;
       const order = new Map<string, number[]>(keys.map((key) => [key, []]));
@@ -156,7 +160,7 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
       expect(overlaps).toEqual([]);
     });
 
-    it('rejects a batch holding an invalid event and delivers none of it', async () => {
+    contractTest('rejects a batch holding an invalid event and delivers none of it', async () => {
       const key = randomUUID();
       const received: string[] = [];
       await subscribe(new Set([key]), { group: groupName('invalid'), handle: async (event) => void received.push(event.id) });
@@ -174,7 +178,7 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
       expect(received).toEqual([marker.id]);
     });
 
-    it('delivers a failed event again and acknowledges it once the handler succeeds', async () => {
+    contractTest('delivers a failed event again and acknowledges it once the handler succeeds', async () => {
       const key = randomUUID();
       const keys = new Set([key]);
       let attempts = 0;
@@ -203,7 +207,7 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
       expect(deadLettered).toEqual([]);
     });
 
-    it('parks a poison event on the dead-letter topic after maxAttempts and moves on to later events of its key', async () => {
+    contractTest('parks a poison event on the dead-letter topic after maxAttempts and moves on to later events of its key', async () => {
       const key = randomUUID();
       const keys = new Set([key]);
       const poison = modelDeleted(key, 0);
@@ -235,7 +239,7 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
       expect(deadLettered[0]).toEqual(poison);
     });
 
-    it('redelivers after a failure, so a handler that de-duplicates by event id applies each event once', async () => {
+    contractTest('redelivers after a failure, so a handler that de-duplicates by event id applies each event once', async () => {
       const key = randomUUID();
       const events = [modelDeleted(key, 0), modelDeleted(key, 1)];
       const deliveries = new Map<string, number>();
@@ -262,7 +266,7 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
       expect(applied).toEqual(events.map((event) => event.id));
     });
 
-    it('close() of a subscription waits for the handler in flight, then delivers nothing more to it', async () => {
+    contractTest('close() of a subscription waits for the handler in flight, then delivers nothing more to it', async () => {
       const key = randomUUID();
       const keys = new Set([key]);
       const release = deferred();
@@ -298,7 +302,7 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
       expect(log).toEqual(['start 0', 'end 0', 'closed']);
     });
 
-    it('refuses ping once closed', async () => {
+    contractTest('refuses ping once closed', async () => {
       await bus.close();
       await expect(bus.ping()).rejects.toThrow();
     });

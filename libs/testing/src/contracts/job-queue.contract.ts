@@ -12,6 +12,7 @@ export interface JobQueueContractContext {
 
 /** How long to watch for something that must NOT happen (a second run, a job picked up). */
 const QUIET_MS = 150;
+const TEST_TIMEOUT_MS = 30_000;
 
 interface Sum {
   a: number;
@@ -24,6 +25,9 @@ interface Sum {
  */
 export function describeJobQueueContract(name: string, factory: () => Promise<JobQueueContractContext>): void {
   describe(`JobQueue contract: ${name}`, () => {
+    // Broker-backed adapters need seconds where the in-process ones need milliseconds (a Kafka
+    // group join, a BullMQ delayed-job sweep): more than Jest's default 5 s per test.
+    const contractTest = (title: string, fn: () => Promise<void>): void => it(title, fn, TEST_TIMEOUT_MS);
     let context: JobQueueContractContext;
     let queue: JobQueue;
     let workers: JobWorker[];
@@ -33,12 +37,12 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       context = await factory();
       queue = context.queue;
       workers = [];
-    });
+    }, TEST_TIMEOUT_MS);
 
     afterEach(async () => {
       await Promise.allSettled(workers.map((worker) => worker.close()));
       await context.cleanup();
-    });
+    }, TEST_TIMEOUT_MS);
 
     const queueName = (label: string): string => `contract-${label}-${run}-${randomUUID().slice(0, 8)}`;
     const jobId = (label: string): string => `${label}-${randomUUID()}`;
@@ -53,11 +57,11 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       return worker;
     }
 
-    it('answers ping while open', async () => {
+    contractTest('answers ping while open', async () => {
       await expect(queue.ping()).resolves.toBeUndefined();
     });
 
-    it('runs an enqueued job and hands back its result', async () => {
+    contractTest('runs an enqueued job and hands back its result', async () => {
       const name = queueName('result');
       const id = jobId('sum');
       await expect(queue.enqueue<Sum>(name, { a: 2, b: 3 }, { id })).resolves.toEqual({ id, deduplicated: false });
@@ -68,11 +72,11 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       expect(status).toMatchObject({ id, queue: name, state: 'completed', data: { a: 2, b: 3 }, result: 5, attemptsMade: 1 });
     });
 
-    it('returns null for a job it does not know', async () => {
+    contractTest('returns null for a job it does not know', async () => {
       await expect(queue.getJob(queueName('unknown'), jobId('nothing'))).resolves.toBeNull();
     });
 
-    it('treats a second enqueue of the same id as a no-op, before and after the job ran', async () => {
+    contractTest('treats a second enqueue of the same id as a no-op, before and after the job ran', async () => {
       const name = queueName('dedupe');
       const id = jobId('once');
       const runs: Sum[] = [];
@@ -90,7 +94,7 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       await expect(queue.getJob(name, id)).resolves.toMatchObject({ state: 'completed', data: { a: 1, b: 1 } });
     });
 
-    it('retries a failing job with growing delays until it succeeds', async () => {
+    contractTest('retries a failing job with growing delays until it succeeds', async () => {
       const name = queueName('retry');
       const id = jobId('flaky');
       const backoffMs = 100;
@@ -114,7 +118,7 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       await expect(queue.getJob(name, id)).resolves.toMatchObject({ state: 'completed', attemptsMade: 3 });
     });
 
-    it('fails a job that throws on every attempt, with the last error as the reason', async () => {
+    contractTest('fails a job that throws on every attempt, with the last error as the reason', async () => {
       const name = queueName('fail');
       const id = jobId('doomed');
       let runs = 0;
@@ -138,7 +142,7 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       await expect(queue.waitForResult(name, id, 1_000)).rejects.toBeInstanceOf(JobFailedError);
     });
 
-    it('shows reported progress through getJob while the job runs', async () => {
+    contractTest('shows reported progress through getJob while the job runs', async () => {
       const name = queueName('progress');
       const id = jobId('slow');
       const release = deferred();
@@ -158,7 +162,7 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       await expect(queue.waitForResult(name, id, 5_000)).resolves.toBe('ok');
     });
 
-    it('rejects waitForResult with JobTimeoutError when the job runs too long, and the job still finishes', async () => {
+    contractTest('rejects waitForResult with JobTimeoutError when the job runs too long, and the job still finishes', async () => {
       const name = queueName('timeout');
       const id = jobId('slow');
       const release = deferred();
@@ -176,7 +180,7 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       await expect(queue.waitForResult(name, id, 5_000)).resolves.toBe('late');
     });
 
-    it('resolves waitForResult for a job that completed before the call', async () => {
+    contractTest('resolves waitForResult for a job that completed before the call', async () => {
       const name = queueName('done-before');
       const id = jobId('quick');
       await work<null, { ok: boolean }>(name, async () => ({ ok: true }));
@@ -186,7 +190,7 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       await expect(queue.waitForResult(name, id, 1_000)).resolves.toEqual({ ok: true });
     });
 
-    it('runs at most `concurrency` jobs of a worker at once, and uses all of them', async () => {
+    contractTest('runs at most `concurrency` jobs of a worker at once, and uses all of them', async () => {
       const name = queueName('concurrency');
       const ids = Array.from({ length: 9 }, (_, index) => jobId(`job${index}`));
       for (const id of ids) await queue.enqueue(name, null, { id });
@@ -208,7 +212,7 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       expect(maxInFlight).toBe(3);
     });
 
-    it('close() of a worker waits for its job in flight and takes no new job', async () => {
+    contractTest('close() of a worker waits for its job in flight and takes no new job', async () => {
       const name = queueName('worker-close');
       const first = jobId('first');
       const second = jobId('second');
@@ -237,7 +241,7 @@ export function describeJobQueueContract(name: string, factory: () => Promise<Jo
       expect(log).toEqual([`start ${first}`, `end ${first}`, 'closed']);
     });
 
-    it('refuses ping once closed', async () => {
+    contractTest('refuses ping once closed', async () => {
       await queue.close();
       await expect(queue.ping()).rejects.toThrow();
     });

@@ -91,16 +91,11 @@ export class LocalDiskBlobStore implements BlobStore {
     const tmpMeta = `${tmpBody}${META_SUFFIX}`;
     try {
       const digest = new DigestStream(options.expectedSize);
-      // Opened here rather than by createWriteStream, whose lazy open can create the file after a
-      // failed pipeline has already returned and the cleanup below has run.
+      // Opened here rather than by fs.createWriteStream, whose lazy open can create the file after
+      // a failed pipeline has returned and the cleanup below has run. The stream closes the handle;
+      // `flush` fsyncs first, since the rename below must not publish a body only in page cache.
       const file = await open(tmpBody, 'wx');
-      try {
-        await pipeline(body, digest, file.createWriteStream({ autoClose: false }));
-        // The rename below must not publish a body that is still only in the page cache.
-        await file.sync();
-      } finally {
-        await file.close();
-      }
+      await pipeline(body, digest, file.createWriteStream({ flush: true }));
       const meta: StoredMeta = {
         size: digest.size,
         sha256: digest.sha256(),

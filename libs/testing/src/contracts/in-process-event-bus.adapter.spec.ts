@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { EVENT_TOPICS, deadLetterTopicOf, type AnyEventEnvelope, type EventEnvelope } from '@modelyard/contracts';
-import { describeEventBusContract, sleep, track, waitFor } from '../../../../testing/src/contracts/index.js';
-import { InProcessEventBus } from './in-process-event-bus.adapter.js';
+import { describeEventBusContract, sleep, track, waitFor } from './index.js';
+import { InProcessEventBus } from '@modelyard/platform';
 
 describeEventBusContract('InProcessEventBus', async () => {
   const bus = new InProcessEventBus({ retryDelayMs: 5, maxRetryDelayMs: 20 });

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { describeBlobStoreContract } from '../../../../testing/src/contracts/index.js';
-import { BlobIntegrityError } from '../blob-store.port.js';
-import { LocalDiskBlobStore } from './local-disk-blob-store.adapter.js';
+import { describeBlobStoreContract } from './index.js';
+import { BlobIntegrityError, LocalDiskBlobStore } from '@modelyard/platform';
 
 describeBlobStoreContract('LocalDiskBlobStore', async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'modelyard-blobs-'));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { describeJobQueueContract, deferred, waitFor } from '../../../../testing/src/contracts/index.js';
-import { InProcessJobQueue } from './in-process-job-queue.adapter.js';
+import { describeJobQueueContract, deferred, waitFor } from './index.js';
+import { InProcessJobQueue } from '@modelyard/platform';
 
 describeJobQueueContract('InProcessJobQueue', async () => {
   const queue = new InProcessJobQueue();
