@@ -27,7 +27,7 @@ export default {
       ...base,
       displayName: 'int',
       testMatch: ['<rootDir>/{libs,services}/*/{src,test}/**/*.int-spec.ts', '<rootDir>/e2e/**/*.int-spec.ts'],
-      testTimeout: 60_000,
+      setupFilesAfterEnv: ['<rootDir>/jest.int-setup.js'],
     },
   ],
 };
