@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ModelDto } from '@modelyard/contracts';
-import { newModelBody } from '@modelyard/testing';
+import { newModelBody, testDatabaseUrl } from '@modelyard/testing';
 import { describeModelsApi } from './models-api.suite.js';
-import { startDistributedSystem, testDatabaseUrl } from './support/system.js';
+import { startDistributedSystem } from './support/system.js';
 
 const serverUrl = testDatabaseUrl();
 if (!serverUrl) {

@@ -5,7 +5,14 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { AnyEventEnvelope } from '@modelyard/contracts';
 import { startStandalone } from '@modelyard/standalone';
-import { answersOk, ApiClient, freePort, startServiceProcess, type ServiceProcess } from '@modelyard/testing';
+import {
+  answersOk,
+  ApiClient,
+  createScratchDatabase,
+  freePort,
+  startServiceProcess,
+  type ServiceProcess,
+} from '@modelyard/testing';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const TEST_ADMIN_TOKEN = `test-admin-${randomBytes(12).toString('hex')}`;
@@ -56,31 +63,6 @@ export async function startStandaloneSystem(options: { dataDir?: string; env?: R
       await pool.end();
       await modelyard.close();
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** The URL of a real PostgreSQL for tests, from `deploy/local/infra.sh env` (set by scripts/test.sh). */
-export function testDatabaseUrl(): string | undefined {
-  return process.env.MODELYARD_DATABASE_URL;
-}
-
-/** Creates a throwaway database on the test server; returns its URL and a function that drops it. */
-export async function createScratchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `modelyard_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
     },
   };
 }

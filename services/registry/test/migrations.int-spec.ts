@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { EmbeddedDatabase, PostgresDatabase, type Database } from '@modelyard/platform';
 import { registryDataSourceOptions, runRegistryMigrations } from '../src/index.js';
-import pg from 'pg';
+import { createScratchDatabase, testDatabaseUrl } from '@modelyard/testing';
 
 const targets: Array<[string, () => Promise<{ database: Database; cleanup(): Promise<void> }>]> = [
   [
@@ -13,27 +13,13 @@ const targets: Array<[string, () => Promise<{ database: Database; cleanup(): Pro
     },
   ],
 ];
-const serverUrl = process.env.MODELYARD_DATABASE_URL;
+const serverUrl = testDatabaseUrl();
 if (serverUrl) {
   targets.push([
     'PostgreSQL',
     async () => {
-      const name = `modelyard_migrations_${Date.now().toString(36)}`;
-      const admin = new pg.Client({ connectionString: serverUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = new URL(serverUrl);
-      url.pathname = `/${name}`;
-      return {
-        database: new PostgresDatabase(url.toString(), 2),
-        cleanup: async () => {
-          const c = new pg.Client({ connectionString: serverUrl });
-          await c.connect();
-          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          await c.end();
-        },
-      };
+      const scratch = await createScratchDatabase(serverUrl);
+      return { database: new PostgresDatabase(scratch.url, 2), cleanup: () => scratch.drop() };
     },
   ]);
 }

@@ -1,4 +1,7 @@
-import { ConfigError } from '../config/config.js';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { startHealthServer } from '../health/health-server.js';
+import { createLogger } from '../logging/logger.js';
+import { createPlatform, type Platform } from '../platform.js';
 
 /** How long a stop may take before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 15_000;
@@ -41,4 +44,32 @@ export async function runProcess(name: string, start: () => Promise<(() => Promi
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+}
+
+/**
+ * A queue/consumer worker as its own process: config, logger and ports, the worker, and its
+ * health endpoints on MODELYARD_HEALTH_PORT (or the service's default port).
+ */
+export function runWorkerProcess(
+  service: string,
+  defaultHealthPort: number,
+  start: (platform: Platform) => Promise<{ close(): Promise<void> }>,
+): Promise<void> {
+  return runProcess(service, async () => {
+    const config = loadConfig();
+    const logger = createLogger(config).child({ service });
+    const platform = await createPlatform(config, logger, { mode: 'distributed', withDatabase: false });
+    const worker = await start(platform);
+    const health = await startHealthServer({
+      host: config.http.host,
+      port: config.health.port ?? defaultHealthPort,
+      checks: platform.readinessChecks,
+      logger,
+    });
+    return async () => {
+      await health.close();
+      await worker.close();
+      await platform.close();
+    };
+  });
 }

@@ -23,18 +23,8 @@ export function toModelDto(model: ModelEntity): ModelDto {
   };
 }
 
+/** The model as events carry it: the API shape, narrowed to what consumers need. */
 export function toModelSnapshot(model: ModelEntity): ModelSnapshot {
-  return {
-    id: model.id,
-    name: model.name,
-    version: model.version,
-    type: model.type,
-    framework: model.framework,
-    source: model.source,
-    status: model.status,
-    status_message: model.statusMessage,
-    owner: model.owner,
-    tags: model.tags,
-    updated_at: model.updatedAt.toISOString(),
-  };
+  const { id, name, version, type, framework, source, status, status_message, owner, tags, updated_at } = toModelDto(model);
+  return { id, name, version, type, framework, source, status, status_message, owner, tags, updated_at };
 }
