@@ -15,7 +15,7 @@ const base = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: workspaceAliases,
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }],
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
   },
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
 };

@@ -1,15 +1,21 @@
 // Summarises V8 .cpuprofile files (node --cpu-prof): self time by package/area and the top functions.
-//   node bench/cpuprofile-top.mjs <file.cpuprofile> [top=25] [function name whose callers to show...]
+//   node bench/cpuprofile-top.mjs <file.cpuprofile> [top=25] [function whose callers to show...] [--wall]
 import { readFileSync } from 'node:fs';
 
-const [file, topArg, ...callersOf] = process.argv.slice(2);
+const [file, topArg, ...callersOf] = process.argv.slice(2).filter((a) => a !== '--wall');
 const TOP = Number(topArg ?? 25);
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 
-// Self time per node from samples and time deltas (µs).
+// Self time per node. By default each sample counts as one sampling interval: V8 samples a running
+// (or idle-waiting) thread at a fixed interval, so counts approximate CPU time. Weighting by the
+// time deltas instead (--wall) charges the time a thread spent preempted to the function it was
+// in - on a saturated 2-core machine that makes syscalls that wake another process (a socket
+// write to PostgreSQL) look far more expensive than they are.
+const WALL = process.argv.includes('--wall');
+const interval = (profile.endTime - profile.startTime) / profile.samples.length; // µs, mean
 const self = new Map();
-profile.samples.forEach((id, k) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[k] ?? 0)));
+profile.samples.forEach((id, k) => self.set(id, (self.get(id) ?? 0) + (WALL ? (profile.timeDeltas[k] ?? 0) : interval)));
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 
 function area(url, name) {

@@ -170,15 +170,22 @@ if [[ " $MODES " == *" distributed "* ]]; then
   stop_bg baseline-pg
 
   if [ -n "${BENCH_PROFILE:-}" ] && [ "${BENCH_PROFILE}" != 0 ]; then
-    log "distributed: CPU profiles of the gateway and registry under load"
+    log "distributed: CPU profiles of the baseline, then of the gateway and registry, under load"
+    mkdir -p "$OUT/profile"
+    start_bg baseline-pg node --cpu-prof --cpu-prof-dir "$OUT/profile/baseline-pg" bench/baseline-server.mjs --driver pg --url "$db_url" \
+      --pool 10 --sql "$OUT/sql-distributed.json" --port "$base_port"
+    wait_ready "http://127.0.0.1:$base_port/readyz" baseline-pg
+    npx autocannon -c "$CONNECTIONS" -d 5 "http://127.0.0.1:$base_port/models?$QUERY" >/dev/null 2>&1
+    npx autocannon -c "$CONNECTIONS" -d "$DURATION" -j "http://127.0.0.1:$base_port/models?$QUERY" >"$OUT/profile/autocannon-baseline-pg.json" 2>/dev/null
+    stop_bg baseline-pg
+    node bench/cpuprofile-top.mjs "$(ls "$OUT/profile/baseline-pg"/*.cpuprofile | head -n1)" 30 writev | tee "$OUT/profile/baseline-pg.txt" >&2
     stop_bg gateway
     stop_bg registry
-    mkdir -p "$OUT/profile"
     start_registry --cpu-prof --cpu-prof-dir "$OUT/profile/registry"
     start_gateway --cpu-prof --cpu-prof-dir "$OUT/profile/gateway"
     npx autocannon -c "$CONNECTIONS" -d 5 -H "authorization=Bearer $TOKEN" "http://127.0.0.1:$gw_port/api/v1/ai-models/?$QUERY" >/dev/null 2>&1
     npx autocannon -c "$CONNECTIONS" -d "$DURATION" -j -H "authorization=Bearer $TOKEN" "http://127.0.0.1:$gw_port/api/v1/ai-models/?$QUERY" \
-      >"$OUT/profile/autocannon.json" 2>/dev/null
+      >"$OUT/profile/autocannon-distributed.json" 2>/dev/null
     stop_bg gateway
     stop_bg registry
     for service in gateway registry; do

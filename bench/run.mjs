@@ -79,10 +79,13 @@ const cannon = (url, options) =>
 /** CPU time (user + system, ms) the processes have used so far. */
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 const cpuMs = (pids) =>
-  pids.reduce((sum, pid) => {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return sum + (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
-  }, 0);
+  pids.reduce(
+    (sum, pid) => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      return { user: sum.user + Number(fields[11]) * TICK_MS, sys: sum.sys + Number(fields[12]) * TICK_MS }; // utime, stime
+    },
+    { user: 0, sys: 0 },
+  );
 
 /**
  * An open-loop, evenly paced load: request k is due at start + k/rate, whatever happened to the
@@ -187,13 +190,18 @@ for (const kind of KINDS) {
     for (const t of order) {
       const cpuBefore = cpuMs(t.pids);
       const r = await runners[kind](t.url);
-      const cpu = cpuMs(t.pids) - cpuBefore;
+      const cpuAfter = cpuMs(t.pids);
       await writeFile(join(args.out, `${kind}-${t.name}-${round + 1}.json`), `${JSON.stringify(r, null, 2)}\n`);
-      const b = { ...brief(r), cpu_ms_per_req: t.pids.length ? Math.round((100 * cpu) / r.requests.total) / 100 : null };
+      const perReq = (ms) => (t.pids.length ? Math.round((100 * ms) / r.requests.total) / 100 : null);
+      const b = {
+        ...brief(r),
+        cpu_ms_per_req: perReq(cpuAfter.user + cpuAfter.sys - cpuBefore.user - cpuBefore.sys),
+        sys_ms_per_req: perReq(cpuAfter.sys - cpuBefore.sys),
+      };
       results[kind][t.name].push(b);
       log(
         `${kind} round ${round + 1} ${t.name}: ${b.rps.toFixed(1)} req/s, p50 ${b.p50} ms, p99 ${b.p99} ms, ` +
-          `server CPU ${b.cpu_ms_per_req ?? '?'} ms/req, non-2xx ${b.non2xx}, errors ${b.errors}, timeouts ${b.timeouts}`,
+          `server CPU ${b.cpu_ms_per_req ?? '?'} ms/req (${b.sys_ms_per_req ?? '?'} in the kernel), non-2xx ${b.non2xx}, errors ${b.errors}, timeouts ${b.timeouts}`,
       );
     }
   }
@@ -232,7 +240,7 @@ const summary = {
         ...Object.fromEntries(
           KINDS.map((kind) => [
             kind,
-            Object.fromEntries(['rps', 'p50', 'p90', 'p99', ...(t.pids.length ? ['cpu_ms_per_req'] : [])].map((key) => [key, stat(results[kind][t.name], key)])),
+            Object.fromEntries(['rps', 'p50', 'p90', 'p99', ...(t.pids.length ? ['cpu_ms_per_req', 'sys_ms_per_req'] : [])].map((key) => [key, stat(results[kind][t.name], key)])),
           ]),
         ),
         failures: KINDS.flatMap((kind) => results[kind][t.name]).reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0),
