@@ -398,6 +398,21 @@ export function describeModelsApi(mode: string, start: () => Promise<SystemUnder
       });
     });
 
+    describe('Prometheus metrics', () => {
+      it('exports request latency by route template, registry round trips, events and process resources', async () => {
+        const model = await create();
+        await api.get(`${BASE}/${model.id}`);
+        const scrape = await api.withToken(undefined).get<string>('/metrics');
+        expect(scrape.status).toBe(200);
+        expect(scrape.headers.get('content-type')).toContain('text/plain');
+        expect(scrape.body).toMatch(/modelyard_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/ai-models\/:id",status="200"\} [1-9]/);
+        expect(scrape.body).toMatch(/modelyard_rpc_request_duration_seconds_count\{pattern="registry.models.create",outcome="ok"\} [1-9]/);
+        expect(scrape.body).toContain('modelyard_process_cpu_seconds_total');
+        expect(scrape.body).toContain('modelyard_process_resident_memory_bytes');
+        expect(scrape.body).not.toContain(model.id);
+      });
+    });
+
     describe('OpenAPI document', () => {
       it('documents every route, field, enum, filter and error answer', async () => {
         const doc = (await api.get<{

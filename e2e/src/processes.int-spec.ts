@@ -58,7 +58,7 @@ describe('`npm start` (the standalone process)', () => {
 });
 
 describe('services as their own processes', () => {
-  it.each(['ingest', 'inference', 'metrics'])('%s boots, answers its health probes, and drains on SIGTERM', async (service) => {
+  it.each(['ingest', 'inference', 'metrics'])('%s boots, answers its health probes and metrics, and drains on SIGTERM', async (service) => {
     const healthPort = await freePort();
     const dataDir = await mkdtemp(join(tmpdir(), `modelyard-${service}-`));
     try {
@@ -71,6 +71,8 @@ describe('services as their own processes', () => {
       const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ status: 'ok', checks: { event_bus: { status: 'ok' }, job_queue: { status: 'ok' }, blob_store: { status: 'ok' } } });
+      const metrics = await fetch(`http://127.0.0.1:${healthPort}/metrics`);
+      expect(await metrics.text()).toContain('modelyard_process_resident_memory_bytes');
       expect(await worker.stop()).toBe(0);
     } finally {
       await rm(dataDir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import type { Platform } from './platform.js';
 export const APP_CONFIG = Symbol('AppConfig');
 export const LOGGER = Symbol('Logger');
 export const PLATFORM = Symbol('Platform');
+export const METRICS = Symbol('Metrics');
 
 /** Makes the process's config, logger and ports injectable in every module of a service. */
 @Global()
@@ -24,6 +25,7 @@ export class PlatformModule {
       { provide: EVENT_BUS, useValue: platform.eventBus },
       { provide: JOB_QUEUE, useValue: platform.jobQueue },
       { provide: BLOB_STORE, useValue: platform.blobStore },
+      { provide: METRICS, useValue: platform.metrics },
     ];
     return { module: PlatformModule, providers, exports: providers.map((p) => p.provide) };
   }

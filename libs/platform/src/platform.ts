@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AppConfig } from './config/config.js';
 import type { Logger } from './logging/logger.js';
+import { Metrics } from './metrics/metrics.js';
 import { EmbeddedDatabase } from './database/embedded-database.adapter.js';
 import { PostgresDatabase } from './database/postgres-database.adapter.js';
 import { InProcessEventBus } from './ports/adapters/in-process-event-bus.adapter.js';
@@ -23,6 +24,7 @@ export interface Platform {
   readonly eventBus: EventBus;
   readonly jobQueue: JobQueue;
   readonly blobStore: BlobStore;
+  readonly metrics: Metrics;
   /** Pings every port; the names are those shown by /readyz. */
   readonly readinessChecks: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -61,6 +63,7 @@ export async function createPlatform(config: AppConfig, logger: Logger, options:
     eventBus,
     jobQueue,
     blobStore,
+    metrics: new Metrics(),
     readinessChecks: {
       ...(database && { database: () => database.ping() }),
       event_bus: () => eventBus.ping(),

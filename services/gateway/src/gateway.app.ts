@@ -42,6 +42,12 @@ export async function startGateway(platform: Platform, options: GatewayOptions):
   // JSON only: a text/plain body is refused with 415 instead of failing validation as a string.
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onResponse', (request, reply, done) => {
+    // The route template, not the URL: one series per route, however many model ids there are.
+    const route = request.routeOptions.url ?? 'unmatched';
+    platform.metrics.httpRequestDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
     logger.info(
       { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
       'request',

@@ -24,6 +24,7 @@ await runProcess('registry', async () => {
     port: config.health.port ?? 8081,
     checks: registry.readinessChecks,
     logger,
+    metrics: platform.metrics,
   });
   return async () => {
     await health.close();

@@ -1,10 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics.js';
 import { checkReadiness } from './readiness.js';
 
 /**
- * Liveness and readiness for a process without an HTTP API (registry over TCP, queue workers),
+ * Liveness, readiness and Prometheus metrics for a process without an HTTP API (registry over TCP, queue workers),
  * so an orchestrator can probe it. Plain node:http: a framework would be all overhead here.
  */
 export async function startHealthServer(options: {
@@ -12,6 +13,7 @@ export async function startHealthServer(options: {
   port: number;
   checks: Record<string, () => Promise<unknown>>;
   logger: Logger;
+  metrics: Metrics;
 }): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!.replace(/\/$/, '');
@@ -22,6 +24,10 @@ export async function startHealthServer(options: {
     if (path === '/healthz') return reply(200, { status: 'ok' });
     if (path === '/readyz') {
       void checkReadiness(options.checks).then((report) => reply(report.status === 'ok' ? 200 : 503, report));
+      return;
+    }
+    if (path === '/metrics') {
+      void options.metrics.scrape().then(({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body));
       return;
     }
     reply(404, { status: 'not found' });

@@ -65,6 +65,7 @@ export function runWorkerProcess(
       port: config.health.port ?? defaultHealthPort,
       checks: platform.readinessChecks,
       logger,
+      metrics: platform.metrics,
     });
     return async () => {
       await health.close();

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { REGISTRY_PATTERNS } from '@modelyard/contracts';
 import { checkReadiness, PLATFORM, type Platform, type ReadinessReport } from '@modelyard/platform';
@@ -20,6 +20,15 @@ export class HealthController {
   @ApiOkResponse({ schema: { example: { status: 'ok' } } })
   healthz(): { status: 'ok' } {
     return { status: 'ok' };
+  }
+
+  @Get('metrics')
+  @ApiOperation({ summary: 'Prometheus metrics of this process (requests, RPCs, events, CPU, memory).' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format.' })
+  async metrics(@Res() reply: FastifyReply): Promise<void> {
+    const { contentType, body } = await this.platform.metrics.scrape();
+    await reply.header('content-type', contentType).send(body);
   }
 
   @Get('readyz')

@@ -2,7 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import type { RegistryMessages } from '@modelyard/contracts';
-import { APP_CONFIG, CommonErrorCode, DomainException, isProblemDetails, LOGGER, type AppConfig, type Logger } from '@modelyard/platform';
+import {
+  APP_CONFIG,
+  CommonErrorCode,
+  DomainException,
+  isProblemDetails,
+  LOGGER,
+  METRICS,
+  type AppConfig,
+  type Logger,
+  type Metrics,
+} from '@modelyard/platform';
 
 export const REGISTRY_TRANSPORT = Symbol('RegistryTransport');
 
@@ -17,6 +27,7 @@ export class RegistryClient {
     @Inject(REGISTRY_TRANSPORT) private readonly transport: ClientProxy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: Metrics,
   ) {}
 
   async send<P extends keyof RegistryMessages>(
@@ -24,11 +35,15 @@ export class RegistryClient {
     request: RegistryMessages[P]['request'],
   ): Promise<RegistryMessages[P]['response']> {
     const timeoutMs = this.config.registry.rpcTimeoutMs;
+    const stopTimer = this.metrics.rpcRequestDuration.startTimer({ pattern });
     try {
-      return await firstValueFrom(
+      const response = await firstValueFrom(
         this.transport.send<RegistryMessages[P]['response']>(pattern, request).pipe(timeout(timeoutMs)),
       );
+      stopTimer({ outcome: 'ok' });
+      return response;
     } catch (error) {
+      stopTimer({ outcome: isProblemDetails(error) ? 'problem' : error instanceof TimeoutError ? 'timeout' : 'unavailable' });
       if (isProblemDetails(error)) throw DomainException.fromProblem(error);
       if (error instanceof TimeoutError) {
         throw new DomainException(504, CommonErrorCode.UpstreamTimeout, `The registry did not answer within ${timeoutMs} ms.`);

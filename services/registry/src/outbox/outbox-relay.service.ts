@@ -1,6 +1,15 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, EVENT_BUS, LOGGER, type AppConfig, type EventBus, type Logger } from '@modelyard/platform';
+import {
+  APP_CONFIG,
+  EVENT_BUS,
+  LOGGER,
+  METRICS,
+  type AppConfig,
+  type EventBus,
+  type Logger,
+  type Metrics,
+} from '@modelyard/platform';
 import { OutboxEventEntity } from './entities/outbox-event.entity.js';
 
 const BATCH_SIZE = 100;
@@ -28,6 +37,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     @Inject(EVENT_BUS) private readonly eventBus: EventBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -68,6 +78,10 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   private async drain(): Promise<void> {
     try {
       while (!this.stopped && (await this.relayBatch()) === BATCH_SIZE);
+      const [{ pending }] = await this.dataSource.query<{ pending: string }[]>(
+        'SELECT count(*) AS pending FROM outbox_events WHERE published_at IS NULL',
+      );
+      this.metrics.outboxPending.set(Number(pending));
       if (++this.ticks % 600 === 0) await this.prune();
     } catch (error) {
       this.logger.warn({ err: error }, 'outbox relay could not publish; will retry');
@@ -104,6 +118,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       await manager.query(`UPDATE outbox_events SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
         rows.map((r) => r.seq),
       ]);
+      for (const row of rows) this.metrics.eventsPublished.inc({ type: row.type });
       this.logger.debug({ published: rows.length, last_seq: rows.at(-1)?.seq }, 'outbox batch published');
       return rows.length;
     });
