@@ -1,13 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ModelDto } from '@modelyard/contracts';
-import { newModelBody, testDatabaseUrl } from '@modelyard/testing';
+import { newModelBody, requireTestDatabaseUrl } from '@modelyard/testing';
 import { describeModelsApi } from './models-api.suite.js';
 import { startDistributedSystem } from './support/system.js';
 
-const serverUrl = testDatabaseUrl();
-if (!serverUrl) {
-  throw new Error('MODELYARD_DATABASE_URL is not set: run the tests through `npm test`, which starts PostgreSQL');
-}
+const serverUrl = requireTestDatabaseUrl();
 
 // Gateway and registry as two processes on a real PostgreSQL, talking over TCP.
 describeModelsApi('distributed: gateway + registry processes, PostgreSQL', () => startDistributedSystem(serverUrl));

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { answersOk, ApiClient, freePort, startServiceProcess } from '@modelyard/testing';
+import { answersOk, ApiClient, createScratchDatabase, freePort, startServiceProcess, requireTestDatabaseUrl } from '@modelyard/testing';
 import { REPO_ROOT } from './support/system.js';
 
 const entry = (service: string) => join(REPO_ROOT, `services/${service}/dist/main.js`);
@@ -61,11 +61,19 @@ describe('services as their own processes', () => {
   it.each(['ingest', 'inference', 'metrics'])('%s boots, answers its health probes and metrics, and drains on SIGTERM', async (service) => {
     const healthPort = await freePort();
     const dataDir = await mkdtemp(join(tmpdir(), `modelyard-${service}-`));
+    // The metrics service owns tables, so it needs a database of its own.
+    const database = service === 'metrics' ? await createScratchDatabase(requireTestDatabaseUrl()) : undefined;
     try {
       const worker = await startServiceProcess({
         name: service,
         entry: entry(service),
-        env: { MODELYARD_HEALTH_PORT: String(healthPort), MODELYARD_HOST: '127.0.0.1', MODELYARD_DATA_DIR: dataDir, MODELYARD_LOG_LEVEL: 'warn' },
+        env: {
+          MODELYARD_HEALTH_PORT: String(healthPort),
+          MODELYARD_HOST: '127.0.0.1',
+          MODELYARD_DATA_DIR: dataDir,
+          MODELYARD_LOG_LEVEL: 'warn',
+          ...(database && { MODELYARD_DATABASE_URL: database.url }),
+        },
         ready: () => answersOk(`http://127.0.0.1:${healthPort}/healthz`),
       });
       const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
@@ -75,9 +83,16 @@ describe('services as their own processes', () => {
       expect(await metrics.text()).toContain('modelyard_process_resident_memory_bytes');
       expect(await worker.stop()).toBe(0);
     } finally {
+      await database?.drop();
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 30_000);
+
+  it('the metrics service refuses to start without a database URL', async () => {
+    const { code, output } = await runToExit(entry('metrics'), {});
+    expect(code).toBe(78);
+    expect(output).toContain('MODELYARD_DATABASE_URL must be set when the metrics service runs as its own process');
+  });
 
   it('the registry refuses to start without a database URL', async () => {
     const { code, output } = await runToExit(entry('registry'), {});

@@ -6,6 +6,13 @@ export function testDatabaseUrl(): string | undefined {
   return process.env.MODELYARD_DATABASE_URL;
 }
 
+/** The test server's URL, or a clear failure: integration tests never skip silently. */
+export function requireTestDatabaseUrl(): string {
+  const url = testDatabaseUrl();
+  if (!url) throw new Error('MODELYARD_DATABASE_URL is not set: run the tests through `npm test`, which starts PostgreSQL');
+  return url;
+}
+
 /** Creates a throwaway database on the test server; returns its URL and a function that drops it. */
 export async function createScratchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `modelyard_test_${randomBytes(6).toString('hex')}`;

@@ -1,5 +1,11 @@
-import { runWorkerProcess } from '@modelyard/platform';
+import { requireSetting, runWorkerProcess } from '@modelyard/platform';
+import { runMetricsMigrations } from './data-source.js';
 import { startMetrics } from './metrics.app.js';
 
-/** The metrics service as its own process, with health endpoints on MODELYARD_HEALTH_PORT (default 8084). */
-await runWorkerProcess('metrics', 8084, startMetrics);
+/** The metrics service as its own process: its migrations, then its consumers; health on MODELYARD_HEALTH_PORT (default 8084). */
+await runWorkerProcess('metrics', 8084, async (platform) => {
+  requireSetting(platform.config.database.url, 'MODELYARD_DATABASE_URL', 'when the metrics service runs as its own process');
+  const applied = await runMetricsMigrations(platform.database!);
+  platform.logger.info({ applied }, applied.length ? 'metrics migrations applied' : 'metrics schema is up to date');
+  return startMetrics(platform);
+}, { withDatabase: true });

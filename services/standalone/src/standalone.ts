@@ -1,7 +1,7 @@
 import { bootstrapAdminToken, startGateway } from '@modelyard/gateway';
 import { startInference } from '@modelyard/inference';
 import { startIngest } from '@modelyard/ingest';
-import { startMetrics } from '@modelyard/metrics';
+import { runMetricsMigrations, startMetrics } from '@modelyard/metrics';
 import {
   createLogger,
   createPlatform,
@@ -46,7 +46,7 @@ export async function startStandalone(options: StandaloneOptions = {}): Promise<
     for (const close of stops.splice(0).reverse()) await close();
   };
   try {
-    const applied = await runRegistryMigrations(platform.database!);
+    const applied = [...(await runRegistryMigrations(platform.database!)), ...(await runMetricsMigrations(platform.database!))];
     logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema is up to date');
 
     const rpc = new InProcessRpcServer();

@@ -1,0 +1,10 @@
+import { describeMigrations } from '@modelyard/testing';
+import { METRICS_MIGRATIONS, metricsDataSourceOptions, runMetricsMigrations } from '../src/index.js';
+
+describeMigrations({
+  service: 'metrics',
+  dataSourceOptions: metricsDataSourceOptions,
+  run: runMetricsMigrations,
+  migrations: METRICS_MIGRATIONS.map((m) => m.name),
+  tables: ['metrics_models', 'metrics_processed_events'],
+});
