@@ -17,7 +17,8 @@
 //          pacing is bursty and its latency "correction" skews p99 - see README);
 //   paced  an open-loop generator sending --rate evenly spaced requests a second, latency from
 //          each request's due time: the p99-at-200-req/s figure to trust.
-// With ` pids=1,2` after a target's URL, the CPU time those processes used per request is recorded.
+// With ` pids=1,2` after a target's URL, the CPU time those processes used per request is recorded;
+// with --db-url, that of the PostgreSQL backends serving that database too.
 // Raw results go to <out>/<kind>-<target>-<round>.json, the summary (median, min, max) to
 // <out>/summary.json.
 import { readFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import pg from 'pg';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,6 +41,9 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '200' },
     'rate-connections': { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
+    // PostgreSQL database the targets use: the CPU its server backends spend per request is
+    // recorded too (all backends on that database; only the target being measured is busy).
+    'db-url': { type: 'string' },
   },
 });
 // name=url, optionally followed by ` pids=1,2` (the server processes whose CPU time is measured).
@@ -86,6 +91,36 @@ const cpuMs = (pids) =>
     },
     { user: 0, sys: 0 },
   );
+
+/** CPU time per backend pid of the database's PostgreSQL server processes (ms). */
+let dbClient;
+if (args['db-url']) {
+  dbClient = new pg.Client({ connectionString: args['db-url'] });
+  await dbClient.connect();
+}
+async function dbCpu() {
+  if (!dbClient) return null;
+  const { rows } = await dbClient.query(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+  );
+  const byPid = new Map();
+  for (const { pid } of rows) {
+    try {
+      const c = cpuMs([pid]);
+      byPid.set(pid, c.user + c.sys);
+    } catch {
+      // gone already
+    }
+  }
+  return byPid;
+}
+/** CPU the backends used between two dbCpu() snapshots (new backends count whole). */
+function dbCpuDelta(before, after) {
+  if (!before || !after) return null;
+  let ms = 0;
+  for (const [pid, cpu] of after) ms += cpu - (before.get(pid) ?? 0);
+  return ms;
+}
 
 /**
  * An open-loop, evenly paced load: request k is due at start + k/rate, whatever happened to the
@@ -189,19 +224,22 @@ for (const kind of KINDS) {
     const order = targets.map((_, k) => targets[(k + round) % targets.length]);
     for (const t of order) {
       const cpuBefore = cpuMs(t.pids);
+      const dbBefore = await dbCpu();
       const r = await runners[kind](t.url);
       const cpuAfter = cpuMs(t.pids);
+      const dbMs = dbCpuDelta(dbBefore, await dbCpu());
       await writeFile(join(args.out, `${kind}-${t.name}-${round + 1}.json`), `${JSON.stringify(r, null, 2)}\n`);
       const perReq = (ms) => (t.pids.length ? Math.round((100 * ms) / r.requests.total) / 100 : null);
       const b = {
         ...brief(r),
         cpu_ms_per_req: perReq(cpuAfter.user + cpuAfter.sys - cpuBefore.user - cpuBefore.sys),
         sys_ms_per_req: perReq(cpuAfter.sys - cpuBefore.sys),
+        db_cpu_ms_per_req: dbMs === null ? null : Math.round((100 * dbMs) / r.requests.total) / 100,
       };
       results[kind][t.name].push(b);
       log(
         `${kind} round ${round + 1} ${t.name}: ${b.rps.toFixed(1)} req/s, p50 ${b.p50} ms, p99 ${b.p99} ms, ` +
-          `server CPU ${b.cpu_ms_per_req ?? '?'} ms/req (${b.sys_ms_per_req ?? '?'} in the kernel), non-2xx ${b.non2xx}, errors ${b.errors}, timeouts ${b.timeouts}`,
+          `server CPU ${b.cpu_ms_per_req ?? '?'} ms/req (${b.sys_ms_per_req ?? '?'} in the kernel)${b.db_cpu_ms_per_req === null ? '' : `, PostgreSQL ${b.db_cpu_ms_per_req} ms/req`}, non-2xx ${b.non2xx}, errors ${b.errors}, timeouts ${b.timeouts}`,
       );
     }
   }
@@ -240,7 +278,7 @@ const summary = {
         ...Object.fromEntries(
           KINDS.map((kind) => [
             kind,
-            Object.fromEntries(['rps', 'p50', 'p90', 'p99', ...(t.pids.length ? ['cpu_ms_per_req', 'sys_ms_per_req'] : [])].map((key) => [key, stat(results[kind][t.name], key)])),
+            Object.fromEntries(['rps', 'p50', 'p90', 'p99', ...(t.pids.length ? ['cpu_ms_per_req', 'sys_ms_per_req'] : []), ...(dbClient ? ['db_cpu_ms_per_req'] : [])].map((key) => [key, stat(results[kind][t.name], key)])),
           ]),
         ),
         failures: KINDS.flatMap((kind) => results[kind][t.name]).reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0),
@@ -249,4 +287,5 @@ const summary = {
   ),
 };
 await writeFile(join(args.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+await dbClient?.end();
 log(`summary written to ${join(args.out, 'summary.json')}`);

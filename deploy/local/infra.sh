@@ -9,17 +9,22 @@
 #   infra.sh env    [service...]   print `export VAR=value` lines (eval-able)
 #   infra.sh reset                 down + delete all state
 #
-# Services: postgres (alias pg), redis.
+# Services: postgres (alias pg), redis, kafka, s3 (aliases minio, seaweedfs:
+# an S3 API served by SeaweedFS).
 #
 # Environment:
 #   MODELYARD_INFRA_DIR    state folder (default <repo>/.state/infra)
 #   MODELYARD_PG_PORT      PostgreSQL port (default 55432)
 #   MODELYARD_REDIS_PORT   Redis port (default 56379)
+#   MODELYARD_KAFKA_PORT   Kafka broker port (default 59092)
+#   MODELYARD_KAFKA_CONTROLLER_PORT  Kafka KRaft controller port (default 59093)
+#   MODELYARD_S3_PORT      S3 API port (default 59000); SeaweedFS's internal
+#                          master/volume/filer ports are derived from it (+10..+31)
 #
 # Only `env` and `status` write to stdout; all messages go to stderr with an
 # `[infra]` prefix.
 #
-# Adding a service (e.g. kafka, minio) = append its key to SERVICES and define
+# Adding a service = append its key to SERVICES and define
 #   <key>_up <key>_down <key>_status <key>_env   (aliases: resolve_services)
 # with the same contracts as the pg_* / redis_* functions below:
 #   _up      start if needed and wait until it really answers (die on failure)
@@ -27,7 +32,8 @@
 #   _status  print one status line; return 0 when running, 3 otherwise
 #   _env     print `export VAR=value` lines
 # Shared helpers: log/die, need_root_or_sudo, apt_install, wait_until,
-# pid_alive, port_in_use, spawn (closes the lock fd for daemons).
+# wait_ready, pid_alive, pid_cmdline_has, port_in_use, spawn (closes the lock
+# fd for daemons), spawn_daemon, stop_pid.
 
 set -euo pipefail
 umask 022
@@ -41,9 +47,12 @@ STATE=$(realpath -m -- "${MODELYARD_INFRA_DIR:-$REPO_ROOT/.state/infra}")
 
 PG_PORT=${MODELYARD_PG_PORT:-55432}
 REDIS_PORT=${MODELYARD_REDIS_PORT:-56379}
+KAFKA_PORT=${MODELYARD_KAFKA_PORT:-59092}
+KAFKA_CONTROLLER_PORT=${MODELYARD_KAFKA_CONTROLLER_PORT:-59093}
+S3_PORT=${MODELYARD_S3_PORT:-59000}
 
 # Order matters: `up` goes left to right, `down` right to left.
-SERVICES=(pg redis)
+SERVICES=(pg redis kafka s3)
 
 LOCK_FD=9
 LOCK_TIMEOUT_S=${MODELYARD_INFRA_LOCK_TIMEOUT:-600}
@@ -67,6 +76,44 @@ REDIS_DATA=$REDIS_DIR/data
 REDIS_PIDFILE=$REDIS_DIR/redis.pid
 REDIS_LOG=$REDIS_DIR/redis.log
 REDIS_START_TIMEOUT_S=60
+
+# Kafka: single KRaft node (broker + controller in one JVM), jars from Maven
+# Central via deploy/local/kafka/pom.xml, cached in $KAFKA_LIBS (the Maven
+# repository itself stays in ~/.m2, so `reset` does not throw it away).
+KAFKA_POM=$SCRIPT_DIR/kafka/pom.xml
+KAFKA_DIR=$STATE/kafka
+KAFKA_LIBS=$KAFKA_DIR/libs
+KAFKA_CONF=$KAFKA_DIR/server.properties
+KAFKA_LOG4J=$KAFKA_DIR/log4j2.properties
+KAFKA_DATA=$KAFKA_DIR/data
+KAFKA_PIDFILE=$KAFKA_DIR/kafka.pid
+KAFKA_LOG=$KAFKA_DIR/server.log     # log4j2 (rolled at 20 MB, 3 kept)
+KAFKA_OUT=$KAFKA_DIR/kafka.out      # the JVM's own stdout/stderr (crashes, log4j status)
+KAFKA_START_TIMEOUT_S=90
+KAFKA_STOP_TIMEOUT_S=60
+KAFKA_MIN_JAVA=17                   # Kafka 4 brokers need Java 17+
+
+# S3: SeaweedFS (`weed server -filer -s3`), built from its Go module and cached
+# in $S3_BIN; the Go module and build caches stay in the default GOPATH/GOCACHE,
+# so `reset` does not throw them away. (MinIO is not used: it is AGPL-3.0.)
+S3_MODULE=github.com/seaweedfs/seaweedfs
+S3_MODULE_VERSION=v0.0.0-20261109003541-7506e5f91cd6   # SeaweedFS 4.53, 2026-11-09
+S3_DIR=$STATE/s3
+S3_BIN=$STATE/bin/weed
+S3_DATA=$S3_DIR/data
+S3_CONF=$S3_DIR/s3.json
+S3_PIDFILE=$S3_DIR/weed.pid
+S3_LOG=$S3_DIR/weed.log
+S3_START_TIMEOUT_S=90
+S3_STOP_TIMEOUT_S=30
+S3_ACCESS_KEY=modelyard
+S3_SECRET_KEY=modelyard-secret
+S3_BUCKET=modelyard
+S3_REGION=us-east-1
+# Internal SeaweedFS ports (S3_PORT + 2/10/11/20/21/30/31), set by
+# validate_ports once S3_PORT is known to be a number.
+S3_GRPC_PORT='' S3_MASTER_PORT='' S3_MASTER_GRPC_PORT='' S3_VOLUME_PORT=''
+S3_VOLUME_GRPC_PORT='' S3_FILER_PORT='' S3_FILER_GRPC_PORT=''
 
 # Make our own client calls deterministic regardless of the caller's libpq env.
 unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGPASSWORD PGPASSFILE \
@@ -142,6 +189,55 @@ port_in_use() {
 spawn() { "$@" 9>&-; }
 
 pid_gone() { ! kill -0 "$1" 2>/dev/null || pid_zombie "$1"; }
+
+# pid_cmdline_has PID NEEDLE : the command line of PID contains NEEDLE. For
+# daemons with a generic process name (java): after a crash or reboot the pid
+# in a stale pid file may belong to some other java.
+pid_cmdline_has() {
+  local cmdline
+  [[ $1 =~ ^[0-9]+$ ]] || return 1
+  { cmdline=$(tr '\0' ' ' <"/proc/$1/cmdline"); } 2>/dev/null || return 1
+  [[ $cmdline == *"$2"* ]]
+}
+
+# wait_ready TIMEOUT_S PID COMM CMD... : poll CMD every 0.2 s until it succeeds.
+# Returns 1 on timeout, and 2 as soon as process PID (named COMM) is gone, so a
+# daemon that dies while starting fails at once instead of after the timeout.
+wait_ready() {
+  local timeout=$1 pid=$2 comm=$3 deadline
+  shift 3
+  deadline=$(($(now_us) + timeout * 1000000))
+  until "$@" >/dev/null 2>&1; do
+    pid_alive "$pid" "$comm" || return 2
+    (($(now_us) < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
+# spawn_daemon PIDFILE LOGFILE CMD... : run CMD in the background as a daemon:
+# own session (no controlling terminal, so no SIGHUP, and not in the caller's
+# process group), stdin from /dev/null, stdout+stderr appended to LOGFILE, lock
+# fd closed. The child writes its own pid right before it execs CMD, so the pid
+# file holds the daemon's pid whether or not setsid had to fork.
+spawn_daemon() {
+  local pidfile=$1 logfile=$2
+  shift 2
+  rm -f -- "$pidfile"
+  # shellcheck disable=SC2016 # $$, $0 and $@ are the child shell's
+  spawn setsid bash -c 'echo "$$" >"$0" && exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 &
+  wait_until 10 test -s "$pidfile"
+}
+
+# stop_pid NAME PID TIMEOUT_S : SIGTERM, wait up to TIMEOUT_S, then SIGKILL.
+stop_pid() {
+  local name=$1 pid=$2 timeout=$3
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! wait_until "$timeout" pid_gone "$pid"; then
+    log "$name: still running ${timeout}s after SIGTERM; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_until 10 pid_gone "$pid" || die "could not stop $name (pid $pid)"
+  fi
+}
 
 log_tail() { # file [lines]
   local f=$1 n=${2:-30}
@@ -558,6 +654,455 @@ redis_status() {
 redis_env() { printf 'export MODELYARD_REDIS_URL=redis://127.0.0.1:%s\n' "$REDIS_PORT"; }
 
 # ----------------------------------------------------------------------------
+# Kafka (KRaft, one JVM that is broker and controller)
+# ----------------------------------------------------------------------------
+KAFKA_JAVA=
+kafka_find_java() { # sets KAFKA_JAVA: $JAVA_HOME/bin/java, else java on PATH
+  if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
+    KAFKA_JAVA=$JAVA_HOME/bin/java
+  else
+    KAFKA_JAVA=$(command -v java) || return 1
+  fi
+}
+
+java_major() { # JAVA_BIN -> feature release ("17"); the release file avoids starting a JVM
+  local home line
+  home=$(dirname -- "$(dirname -- "$(readlink -f -- "$1")")")
+  if [[ -r $home/release ]] && line=$(grep -m1 '^JAVA_VERSION=' "$home/release"); then
+    line=${line#JAVA_VERSION=}
+  else
+    line=$("$1" -XshowSettings:properties -version 2>&1 | grep -m1 'java.specification.version') || return 1
+    line=${line##*= }
+  fi
+  line=${line//\"/}
+  line=${line#1.} # 1.8 -> 8
+  printf '%s' "${line%%[!0-9]*}"
+}
+
+kafka_install_if_missing() {
+  if ! kafka_find_java; then
+    apt_install openjdk-17-jre-headless
+    kafka_find_java || die "java not found after installing openjdk-17-jre-headless"
+  fi
+  local major
+  major=$(java_major "$KAFKA_JAVA") || major=0
+  ((${major:-0} >= KAFKA_MIN_JAVA)) ||
+    die "$KAFKA_JAVA is Java ${major:-?}; Kafka 4 needs Java $KAFKA_MIN_JAVA+ (apt-get install openjdk-17-jre-headless, or set JAVA_HOME)"
+}
+
+kafka_version() { # the kafka.version property of the pom
+  local v
+  v=$(sed -n 's:.*<kafka\.version>\([^<]*\)</kafka\.version>.*:\1:p' "$KAFKA_POM" | head -n 1)
+  [[ -n $v ]] || die "no <kafka.version> in $KAFKA_POM"
+  printf '%s' "$v"
+}
+
+# The jars are (re)fetched when the pom changes, not only its kafka.version.
+kafka_jars_marker() { printf 'kafka %s pom-sha256 %s\n' "$(kafka_version)" "$(sha256sum <"$KAFKA_POM" | cut -d' ' -f1)"; }
+
+kafka_fetch_jars() {
+  local want have='' tmp=$KAFKA_DIR/libs.tmp mvnlog=$KAFKA_DIR/mvn.log t0
+  want=$(kafka_jars_marker)
+  [[ -f $KAFKA_LIBS/.version ]] && have=$(<"$KAFKA_LIBS/.version")
+  [[ $want == "$have" ]] && return 0
+  command -v mvn >/dev/null 2>&1 || apt_install maven
+  t0=$(now_us)
+  log "kafka: fetching the Kafka $(kafka_version) broker jars with Maven (one-time; log: $mvnlog)..."
+  rm -rf -- "$tmp"
+  # Runs in $KAFKA_DIR so nothing lands in the repo; the Maven repository
+  # (~/.m2 unless MAVEN_OPTS/settings say otherwise) is reused across resets.
+  if ! (cd -- "$KAFKA_DIR" && spawn mvn -B -q -ntp -f "$KAFKA_POM" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$tmp") >"$mvnlog" 2>&1; then
+    log_tail "$mvnlog"
+    die "mvn could not fetch the Kafka jars (see $mvnlog)"
+  fi
+  compgen -G "$tmp/kafka_2.13-*.jar" >/dev/null || die "mvn ran, but $tmp has no kafka_2.13 jar"
+  printf '%s' "$want" >"$tmp/.version"
+  rm -rf -- "$KAFKA_LIBS"
+  mv -- "$tmp" "$KAFKA_LIBS"
+  log "kafka: $(find "$KAFKA_LIBS" -name '*.jar' | wc -l) jars ($(du -sh -- "$KAFKA_LIBS" | cut -f1)) in $KAFKA_LIBS in $(elapsed_s "$t0")s"
+}
+
+kafka_java_run() { # CLASS ARGS... : run a Kafka main class in the foreground
+  "$KAFKA_JAVA" -Xmx256m -Dlog4j2.configurationFile="$KAFKA_LOG4J" -cp "$KAFKA_LIBS/*" "$@"
+}
+
+kafka_write_conf() {
+  # Rewritten on every start so port/path changes apply. Paths have no spaces
+  # (checked in ensure_state_dir).
+  cat >"$KAFKA_CONF" <<EOF
+# Written by deploy/local/infra.sh; edits are overwritten on the next \`up\`.
+# One KRaft node: broker and controller in one process, loopback only.
+process.roles=broker,controller
+node.id=1
+# Static single-voter quorum: read from this file on every start, so a changed
+# controller port just works (a --standalone/dynamic quorum stores it in the log).
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$KAFKA_DATA
+
+# The app creates its topics.
+auto.create.topics.enable=false
+num.partitions=6
+default.replication.factor=1
+min.insync.replicas=1
+# Internal topics: one replica; fewer partitions than the default 50 so the
+# first consumer group / transaction starts faster. Fixed once created.
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=6
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=6
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+
+# Test data: keep a day or 128 MiB per partition, in 16 MiB segments.
+log.retention.hours=24
+log.retention.bytes=134217728
+log.segment.bytes=16777216
+log.retention.check.interval.ms=60000
+
+# 2-core dev machines.
+num.network.threads=2
+num.io.threads=4
+num.recovery.threads.per.data.dir=1
+EOF
+  cat >"$KAFKA_LOG4J" <<EOF
+# Written by deploy/local/infra.sh; edits are overwritten on the next \`up\`.
+status = warn
+name = modelyard-kafka
+# The JVM exits on SIGTERM; Kafka flushes what it needs itself.
+shutdownHook = disable
+appender.file.type = RollingFile
+appender.file.name = file
+appender.file.fileName = $KAFKA_LOG
+appender.file.filePattern = $KAFKA_LOG.%i
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+appender.file.policies.type = Policies
+appender.file.policies.size.type = SizeBasedTriggeringPolicy
+appender.file.policies.size.size = 20MB
+appender.file.strategy.type = DefaultRolloverStrategy
+appender.file.strategy.max = 3
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = file
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+EOF
+}
+
+kafka_format() { # once: format the log dir (meta.properties + bootstrap metadata)
+  [[ -f $KAFKA_DATA/meta.properties ]] && return 0
+  local cid fmtlog=$KAFKA_DIR/format.log
+  if [[ -d $KAFKA_DATA ]]; then
+    log "kafka: $KAFKA_DATA is a half-formatted leftover; recreating it"
+    rm -rf -- "$KAFKA_DATA"
+  fi
+  [[ -s $KAFKA_DIR/cluster.id ]] || spawn kafka_java_run kafka.tools.StorageTool random-uuid >"$KAFKA_DIR/cluster.id" 2>"$fmtlog" ||
+    die "kafka: StorageTool random-uuid failed: $(cat -- "$fmtlog")"
+  cid=$(<"$KAFKA_DIR/cluster.id")
+  log "kafka: formatting $KAFKA_DATA (cluster id $cid)"
+  if ! spawn kafka_java_run kafka.tools.StorageTool format -t "$cid" -c "$KAFKA_CONF" >"$fmtlog" 2>&1; then
+    log_tail "$fmtlog"
+    rm -rf -- "$KAFKA_DATA"
+    die "kafka: storage format failed"
+  fi
+}
+
+kafka_pid() { read_pidfile "$KAFKA_PIDFILE"; }
+kafka_is_ours() { pid_alive "$1" java && pid_cmdline_has "$1" "kafka.Kafka $KAFKA_CONF"; }
+kafka_proc_alive() { kafka_is_ours "$(kafka_pid)"; }
+
+# Kafka's ApiVersions request (key 18, v0, correlation id 42) over /dev/tcp;
+# ready = a response with our correlation id and error code 0. The broker only
+# starts processing requests on its listener once it is unfenced, i.e. it can
+# serve metadata, create topics and accept produce requests.
+kafka_ready() {
+  local hex
+  # shellcheck disable=SC2016 # $1 is the child shell's
+  hex=$(timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" &&
+    printf "\x00\x00\x00\x0f\x00\x12\x00\x00\x00\x00\x00\x2a\x00\x05infra" >&3 &&
+    head -c 10 <&3 | od -An -tx1' _ "$KAFKA_PORT" 2>/dev/null) || return 1
+  hex=${hex//[!0-9a-f]/}
+  [[ ${hex:8:12} == 0000002a0000 ]]
+}
+
+kafka_up() {
+  kafka_install_if_missing
+  if kafka_proc_alive; then
+    if wait_until "$KAFKA_START_TIMEOUT_S" kafka_ready; then
+      log "kafka already running on 127.0.0.1:$KAFKA_PORT (pid $(kafka_pid))"
+      return 0
+    fi
+    log_tail "$KAFKA_LOG"
+    die "kafka pid $(kafka_pid) is running but not answering on 127.0.0.1:$KAFKA_PORT"
+  fi
+  mkdir -p -- "$KAFKA_DIR"
+  if [[ -f $KAFKA_PIDFILE ]]; then
+    log "kafka: removing stale pid file (pid $(kafka_pid) is not our running broker)"
+    rm -f -- "$KAFKA_PIDFILE"
+  fi
+  local p
+  for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+    port_in_use "$p" && die "127.0.0.1:$p is already used by another process (see: ss -ltnp 'sport = :$p'); set MODELYARD_KAFKA_PORT / MODELYARD_KAFKA_CONTROLLER_PORT"
+  done
+  kafka_fetch_jars
+  kafka_write_conf
+  kafka_format
+
+  local t0 pid rc=0
+  t0=$(now_us)
+  log "kafka: starting Kafka $(kafka_version) on 127.0.0.1:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT, log: $KAFKA_LOG)"
+  printf '\n=== %s infra.sh: starting kafka\n' "$(date -u +%FT%TZ)" >>"$KAFKA_OUT"
+  spawn_daemon "$KAFKA_PIDFILE" "$KAFKA_OUT" "$KAFKA_JAVA" \
+    -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+    -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$KAFKA_LOG4J" -Dkafka.logs.dir="$KAFKA_DIR" \
+    -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_CONF" || die "kafka: the JVM did not start (see $KAFKA_OUT)"
+  pid=$(kafka_pid)
+  wait_ready "$KAFKA_START_TIMEOUT_S" "$pid" java kafka_ready || rc=$?
+  if ((rc != 0)); then
+    log_tail "$KAFKA_LOG"
+    log_tail "$KAFKA_OUT" 10
+    ((rc == 2)) && die "kafka (pid $pid) exited while starting"
+    die "kafka did not answer on 127.0.0.1:$KAFKA_PORT within ${KAFKA_START_TIMEOUT_S}s (pid $pid still running; \`${0##*/} down kafka\` stops it)"
+  fi
+  log "kafka ready on 127.0.0.1:$KAFKA_PORT (pid $pid) in $(elapsed_s "$t0")s"
+}
+
+kafka_down() {
+  local pid
+  pid=$(kafka_pid)
+  if ! kafka_is_ours "$pid"; then
+    [[ ! -f $KAFKA_PIDFILE ]] || rm -f -- "$KAFKA_PIDFILE"
+    log "kafka not running"
+    return 0
+  fi
+  local t0
+  t0=$(now_us)
+  log "kafka: stopping (pid $pid)"
+  # SIGTERM = controlled shutdown: logs flushed, clean-shutdown marker written,
+  # so the next start skips log recovery. Usually 1-3 s.
+  stop_pid kafka "$pid" "$KAFKA_STOP_TIMEOUT_S"
+  rm -f -- "$KAFKA_PIDFILE"
+  log "kafka stopped in $(elapsed_s "$t0")s"
+}
+
+kafka_status() {
+  local pid
+  pid=$(kafka_pid)
+  if kafka_is_ours "$pid"; then
+    if kafka_ready; then
+      printf '%-9s %-13s port=%-6s pid=%s\n' kafka running "$KAFKA_PORT" "$pid"
+      return 0
+    fi
+    printf '%-9s %-13s port=%-6s pid=%s\n' kafka not-answering "$KAFKA_PORT" "$pid"
+    return 3
+  fi
+  printf '%-9s %-13s port=%-6s pid=%s\n' kafka stopped "$KAFKA_PORT" -
+  return 3
+}
+
+kafka_env() { printf 'export MODELYARD_KAFKA_BROKERS=127.0.0.1:%s\n' "$KAFKA_PORT"; }
+
+# ----------------------------------------------------------------------------
+# S3 (SeaweedFS: master + volume + filer + S3 gateway in one `weed` process)
+# ----------------------------------------------------------------------------
+s3_marker() { printf '%s@%s' "$S3_MODULE" "$S3_MODULE_VERSION"; }
+
+s3_install_if_missing() {
+  command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
+  local have=''
+  [[ -f $S3_BIN.version ]] && have=$(<"$S3_BIN.version")
+  [[ -x $S3_BIN && $have == "$(s3_marker)" ]] && return 0
+  s3_build
+}
+
+s3_build() {
+  local buildlog=$S3_DIR/build.log json dir t0 rc=0
+  command -v go >/dev/null 2>&1 ||
+    die "go not found: building SeaweedFS needs Go >= 1.26 on PATH (Debian 12's golang package is too old)"
+  mkdir -p -- "$S3_DIR" "$STATE/bin"
+  : >"$buildlog"
+  t0=$(now_us)
+  log "s3: building SeaweedFS $S3_MODULE@$S3_MODULE_VERSION with $(go env GOVERSION) (one-time; several minutes when the Go caches are cold; log: $buildlog)..."
+  # `go install module@version` refuses a module whose go.mod has replace
+  # directives, and SeaweedFS's has one. So: download the module into the Go
+  # module cache and build inside it, with its own go.mod/go.sum (-mod=readonly:
+  # exactly the pinned dependency versions, checked against its go.sum). Module
+  # and build caches are the default ones (GOMODCACHE, GOCACHE), not $STATE.
+  json=$(cd -- "$S3_DIR" && spawn env GOWORK=off GOFLAGS=-mod=mod go mod download -json "$S3_MODULE@$S3_MODULE_VERSION" 2>>"$buildlog") || rc=$?
+  dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")
+  if ((rc != 0)) || [[ -z $dir || ! -d $dir/weed ]]; then
+    printf '%s\n' "$json" >>"$buildlog"
+    log_tail "$buildlog"
+    die "s3: go mod download $S3_MODULE@$S3_MODULE_VERSION failed"
+  fi
+  rm -f -- "$S3_BIN.tmp"
+  if ! (cd -- "$dir" && spawn env GOWORK=off GOFLAGS='-mod=readonly -buildvcs=false' CGO_ENABLED=0 \
+    go build -trimpath -ldflags "-s -w -X $S3_MODULE/weed/util/version.COMMIT=${S3_MODULE_VERSION##*-}" \
+    -o "$S3_BIN.tmp" ./weed) >>"$buildlog" 2>&1; then
+    log_tail "$buildlog"
+    die "s3: go build of SeaweedFS failed (see $buildlog)"
+  fi
+  mv -f -- "$S3_BIN.tmp" "$S3_BIN"
+  s3_marker >"$S3_BIN.version"
+  log "s3: built $S3_BIN ($(du -h -- "$S3_BIN" | cut -f1), $("$S3_BIN" version 2>/dev/null | head -n 1)) in $(elapsed_s "$t0")s"
+}
+
+s3_write_conf() {
+  # Static S3 identity (rewritten on every start). The secret is a throwaway
+  # for a loopback-only test server.
+  (
+    umask 077
+    cat >"$S3_CONF" <<EOF
+{
+  "identities": [
+    {
+      "name": "$S3_ACCESS_KEY",
+      "credentials": [{ "accessKey": "$S3_ACCESS_KEY", "secretKey": "$S3_SECRET_KEY" }],
+      "actions": ["Admin", "Read", "List", "Tagging", "Write"]
+    }
+  ]
+}
+EOF
+  )
+}
+
+s3_pid() { read_pidfile "$S3_PIDFILE"; }
+s3_is_ours() { pid_alive "$1" weed && pid_cmdline_has "$1" "-dir=$S3_DATA"; }
+s3_proc_alive() { s3_is_ours "$(s3_pid)"; }
+s3_url() { printf 'http://127.0.0.1:%s' "$S3_PORT"; }
+s3_healthy() { curl -sf -o /dev/null --max-time 2 "$(s3_url)/healthz"; }
+
+# s3_curl METHOD PATH [curl args...] : SigV4-signed request; prints the HTTP status.
+s3_curl() {
+  local method=$1 path=$2
+  shift 2
+  curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X "$method" \
+    --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+    "$@" "$(s3_url)$path"
+}
+
+# Ready = the gateway answers, our credentials work, the bucket exists (created
+# here, idempotently: 409 = already ours) and an object can be written, read
+# and deleted. The write matters: until the volume server has registered with
+# the master, PUTs fail with "no free volumes" although /healthz is fine.
+s3_ready_full() {
+  local code probe=/$S3_BUCKET/.modelyard-infra-probe
+  s3_healthy || return 1
+  code=$(s3_curl PUT "/$S3_BUCKET") || return 1
+  [[ $code == 200 || $code == 409 ]] || return 1
+  [[ $(s3_curl PUT "$probe" -H 'Content-Type: text/plain' --data-binary ok) == 200 ]] || return 1
+  [[ $(s3_curl GET "$probe") == 200 ]] || return 1
+  code=$(s3_curl DELETE "$probe") || return 1
+  [[ $code == 204 || $code == 200 ]]
+}
+s3_ready_quick() { s3_healthy && [[ $(s3_curl HEAD "/$S3_BUCKET") == 200 ]]; }
+
+s3_up() {
+  mkdir -p -- "$S3_DIR"
+  s3_install_if_missing
+  if s3_proc_alive; then
+    if wait_until "$S3_START_TIMEOUT_S" s3_ready_quick; then
+      log "s3 (seaweedfs) already running on $(s3_url) (pid $(s3_pid))"
+      return 0
+    fi
+    log_tail "$S3_LOG"
+    die "s3 (seaweedfs) pid $(s3_pid) is running but $(s3_url) does not answer (or bucket $S3_BUCKET is missing)"
+  fi
+  if [[ -f $S3_PIDFILE ]]; then
+    log "s3: removing stale pid file (pid $(s3_pid) is not our running weed)"
+    rm -f -- "$S3_PIDFILE"
+  fi
+  local p
+  for p in "$S3_PORT" "$S3_GRPC_PORT" "$S3_MASTER_PORT" "$S3_MASTER_GRPC_PORT" "$S3_VOLUME_PORT" \
+    "$S3_VOLUME_GRPC_PORT" "$S3_FILER_PORT" "$S3_FILER_GRPC_PORT"; do
+    port_in_use "$p" && die "127.0.0.1:$p is already used by another process (see: ss -ltnp 'sport = :$p'); SeaweedFS uses MODELYARD_S3_PORT ($S3_PORT) and +2,+10,+11,+20,+21,+30,+31: set MODELYARD_S3_PORT"
+  done
+  mkdir -p -- "$S3_DATA"
+  s3_write_conf
+
+  local t0 pid rc=0
+  t0=$(now_us)
+  log "s3: starting SeaweedFS S3 on $(s3_url) (master :$S3_MASTER_PORT, volume :$S3_VOLUME_PORT, filer :$S3_FILER_PORT; log: $S3_LOG)"
+  printf '\n=== %s infra.sh: starting weed\n' "$(date -u +%FT%TZ)" >>"$S3_LOG"
+  # Notes on the flags:
+  # - every port and gRPC port is explicit (see S3_*_PORT); Iceberg/Lance
+  #   catalog listeners (8181/9101 by default) are off; telemetry is off.
+  # - -volume.max=0: as many volume slots as fit the disk; with the default 8,
+  #   and 7 volumes grown per new collection (= bucket), the second bucket's
+  #   writes fail with "no free volumes". WEED_MASTER_VOLUME_GROWTH_COPY_1=1
+  #   grows one 256 MB volume at a time instead of 7 (what `weed mini` does).
+  # - -volume.preStopSeconds=0: `down` does not wait 10 s for nothing.
+  # - AWS_* unset: SeaweedFS would add them as a second admin identity.
+  # - cwd = $S3_DIR and -config_dir: no stray master.toml/filer.toml is read
+  #   from the caller's directory.
+  (cd -- "$S3_DIR" && spawn_daemon "$S3_PIDFILE" "$S3_LOG" \
+    env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY WEED_MASTER_VOLUME_GROWTH_COPY_1=1 \
+    "$S3_BIN" -logtostderr -v=0 -config_dir="$S3_DIR" server \
+    -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$S3_DATA" \
+    -master.port="$S3_MASTER_PORT" -master.port.grpc="$S3_MASTER_GRPC_PORT" \
+    -master.volumeSizeLimitMB=256 -master.telemetry=false \
+    -volume.port="$S3_VOLUME_PORT" -volume.port.grpc="$S3_VOLUME_GRPC_PORT" \
+    -volume.max=0 -volume.preStopSeconds=0 \
+    -filer -filer.port="$S3_FILER_PORT" -filer.port.grpc="$S3_FILER_GRPC_PORT" \
+    -s3 -s3.port="$S3_PORT" -s3.port.grpc="$S3_GRPC_PORT" -s3.port.iceberg=0 -s3.port.lance=0 \
+    -s3.config="$S3_CONF") || die "s3: weed did not start (see $S3_LOG)"
+  pid=$(s3_pid)
+  wait_ready "$S3_START_TIMEOUT_S" "$pid" weed s3_ready_full || rc=$?
+  if ((rc != 0)); then
+    log_tail "$S3_LOG"
+    ((rc == 2)) && die "s3: weed (pid $pid) exited while starting"
+    die "s3 did not get ready on $(s3_url) within ${S3_START_TIMEOUT_S}s (pid $pid still running; \`${0##*/} down s3\` stops it)"
+  fi
+  log "s3 (seaweedfs) ready on $(s3_url), bucket $S3_BUCKET (pid $pid) in $(elapsed_s "$t0")s"
+}
+
+s3_down() {
+  local pid
+  pid=$(s3_pid)
+  if ! s3_is_ours "$pid"; then
+    [[ ! -f $S3_PIDFILE ]] || rm -f -- "$S3_PIDFILE"
+    log "s3 not running"
+    return 0
+  fi
+  local t0
+  t0=$(now_us)
+  log "s3: stopping seaweedfs (pid $pid)"
+  stop_pid s3 "$pid" "$S3_STOP_TIMEOUT_S"
+  rm -f -- "$S3_PIDFILE"
+  log "s3 stopped in $(elapsed_s "$t0")s"
+}
+
+s3_status() {
+  local pid
+  pid=$(s3_pid)
+  if s3_is_ours "$pid"; then
+    if s3_healthy; then
+      printf '%-9s %-13s port=%-6s pid=%s\n' s3 running "$S3_PORT" "$pid"
+      return 0
+    fi
+    printf '%-9s %-13s port=%-6s pid=%s\n' s3 not-answering "$S3_PORT" "$pid"
+    return 3
+  fi
+  printf '%-9s %-13s port=%-6s pid=%s\n' s3 stopped "$S3_PORT" -
+  return 3
+}
+
+s3_env() {
+  printf 'export MODELYARD_S3_ENDPOINT=%s\n' "$(s3_url)"
+  printf 'export MODELYARD_S3_ACCESS_KEY=%s\n' "$S3_ACCESS_KEY"
+  printf 'export MODELYARD_S3_SECRET_KEY=%s\n' "$S3_SECRET_KEY"
+  printf 'export MODELYARD_S3_BUCKET=%s\n' "$S3_BUCKET"
+}
+
+# ----------------------------------------------------------------------------
 # Commands
 # ----------------------------------------------------------------------------
 # resolve_services NAME... -> sets SELECTED (default: all, in SERVICES order)
@@ -568,6 +1113,7 @@ resolve_services() {
   for name in "$@"; do
     case $name in
       pg | postgres | postgresql) key=pg ;;
+      s3 | minio | seaweedfs | weed) key=s3 ;;
       *) key=$name ;;
     esac
     [[ " ${SERVICES[*]} " == *" $key "* ]] || die "unknown service '$name' (known: ${SERVICES[*]/pg/postgres})"
@@ -580,9 +1126,20 @@ resolve_services() {
 
 validate_ports() {
   local p
-  for p in "$PG_PORT" "$REDIS_PORT"; do
-    if ! [[ $p =~ ^[0-9]+$ ]] || ((p < 1 || p > 65535)); then die "invalid port '$p'"; fi
+  for p in "$PG_PORT" "$REDIS_PORT" "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$S3_PORT"; do
+    if ! [[ $p =~ ^[1-9][0-9]{0,4}$ ]] || ((p > 65535)); then die "invalid port '$p'"; fi
   done
+  ((KAFKA_PORT != KAFKA_CONTROLLER_PORT)) || die "MODELYARD_KAFKA_PORT and MODELYARD_KAFKA_CONTROLLER_PORT must differ"
+  # SeaweedFS needs 7 more ports; they follow the S3 port so that a second,
+  # independent set of services only has to move MODELYARD_S3_PORT.
+  ((S3_PORT <= 65535 - 31)) || die "MODELYARD_S3_PORT must be <= $((65535 - 31)) (SeaweedFS also uses S3 port +2..+31)"
+  S3_GRPC_PORT=$((S3_PORT + 2))
+  S3_MASTER_PORT=$((S3_PORT + 10))
+  S3_MASTER_GRPC_PORT=$((S3_PORT + 11))
+  S3_VOLUME_PORT=$((S3_PORT + 20))
+  S3_VOLUME_GRPC_PORT=$((S3_PORT + 21))
+  S3_FILER_PORT=$((S3_PORT + 30))
+  S3_FILER_GRPC_PORT=$((S3_PORT + 31))
 }
 
 cmd_up() {

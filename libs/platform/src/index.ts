@@ -22,3 +22,5 @@ export * from './metrics/metrics.js';
 export * from './platform.js';
 export * from './platform.module.js';
 export * from './process/run-process.js';
+export * from './ports/adapters/kafka-event-bus.adapter.js';
+export * from './ports/adapters/bullmq-job-queue.adapter.js';

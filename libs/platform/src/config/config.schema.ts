@@ -61,6 +61,38 @@ export const ENV_SCHEMA = {
     schema: positiveInt('a positive number of milliseconds').default(1000),
     doc: 'How often the outbox relay looks for unpublished events (it is also woken after each commit).',
   },
+  MODELYARD_KAFKA_BROKERS: {
+    schema: z
+      .string()
+      .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { error: 'must be a comma-separated list of host:port' })
+      .optional(),
+    doc: 'Kafka bootstrap brokers (host:port,...). Set: events go through Kafka. Unset: the in-process event bus.',
+  },
+  MODELYARD_REDIS_URL: {
+    schema: z
+      .string()
+      .regex(/^rediss?:\/\/.+/, { error: 'must be a redis:// or rediss:// URL' })
+      .optional(),
+    doc: 'Redis URL for the BullMQ job queue. Set: jobs go through BullMQ. Unset: the in-process job queue.',
+    sensitive: true,
+  },
+  MODELYARD_S3_ENDPOINT: {
+    schema: z
+      .string()
+      .regex(/^https?:\/\/[^/]+\/?$/, { error: 'must be an http:// or https:// URL without a path' })
+      .optional(),
+    doc: 'S3 endpoint (MinIO or any S3). Set: model files are stored there. Unset: on local disk in the data folder.',
+  },
+  MODELYARD_S3_REGION: { schema: z.string().min(1).default('us-east-1'), doc: 'S3 region.' },
+  MODELYARD_S3_BUCKET: {
+    schema: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be a valid S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)' })
+      .default('modelyard'),
+    doc: 'S3 bucket for model files (created when missing).',
+  },
+  MODELYARD_S3_ACCESS_KEY: { schema: z.string().min(1).optional(), doc: 'S3 access key id.', sensitive: true },
+  MODELYARD_S3_SECRET_KEY: { schema: z.string().min(1).optional(), doc: 'S3 secret access key.', sensitive: true },
   MODELYARD_HEALTH_PORT: {
     schema: port('TCP').optional(),
     doc: 'Distributed mode: port of the health endpoints of a service without an HTTP API (ingest 8082, inference 8083, metrics 8084, registry 8081 by default).',

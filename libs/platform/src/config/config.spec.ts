@@ -49,6 +49,22 @@ describe('loadConfig', () => {
     );
   });
 
+  it('selects real adapters only when their variables are set, and needs S3 credentials with an endpoint', () => {
+    const config = loadConfig({
+      MODELYARD_KAFKA_BROKERS: 'k1:9092,k2:9092',
+      MODELYARD_REDIS_URL: 'redis://cache:6379',
+      MODELYARD_S3_ENDPOINT: 'http://minio:9000',
+      MODELYARD_S3_ACCESS_KEY: 'ak',
+      MODELYARD_S3_SECRET_KEY: 'sk',
+    });
+    expect(config.kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(config.redis.url).toBe('redis://cache:6379');
+    expect(config.s3).toEqual({ endpoint: 'http://minio:9000', region: 'us-east-1', bucket: 'modelyard', accessKey: 'ak', secretKey: 'sk' });
+    expect(loadConfig({}).s3).toBeUndefined();
+    expect(() => loadConfig({ MODELYARD_S3_ENDPOINT: 'http://minio:9000' })).toThrow(/MODELYARD_S3_ACCESS_KEY and MODELYARD_S3_SECRET_KEY must be set/);
+    expect(() => loadConfig({ MODELYARD_KAFKA_BROKERS: 'kafka' })).toThrow(/MODELYARD_KAFKA_BROKERS must be a comma-separated list of host:port/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).http.port).toBe(8080);
   });

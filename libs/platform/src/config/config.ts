@@ -13,6 +13,12 @@ export interface AppConfig {
   log: { level: Env['MODELYARD_LOG_LEVEL']; format: Env['MODELYARD_LOG_FORMAT'] };
   registry: { host: string; port: number; rpcTimeoutMs: number };
   outbox: { pollMs: number };
+  /** Each set means the real adapter for that port; unset means the in-process twin. */
+  kafka: { brokers: string[] | undefined };
+  redis: { url: string | undefined };
+  s3:
+    | { endpoint: string; region: string; bucket: string; accessKey: string; secretKey: string }
+    | undefined;
   health: { port: number | undefined };
 }
 
@@ -42,8 +48,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       problems.push(`${name} ${result.error.issues[0]?.message ?? 'is invalid'}${shown}`);
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
   const e = env as Env;
+  if (e.MODELYARD_S3_ENDPOINT && !(e.MODELYARD_S3_ACCESS_KEY && e.MODELYARD_S3_SECRET_KEY)) {
+    problems.push('MODELYARD_S3_ACCESS_KEY and MODELYARD_S3_SECRET_KEY must be set when MODELYARD_S3_ENDPOINT is');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     http: { host: e.MODELYARD_HOST, port: e.PORT, bodyLimitBytes: e.MODELYARD_BODY_LIMIT_BYTES },
     dataDir: isAbsolute(e.MODELYARD_DATA_DIR) ? e.MODELYARD_DATA_DIR : resolve(e.MODELYARD_DATA_DIR),
@@ -56,6 +65,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       rpcTimeoutMs: e.MODELYARD_RPC_TIMEOUT_MS,
     },
     outbox: { pollMs: e.MODELYARD_OUTBOX_POLL_MS },
+    kafka: { brokers: e.MODELYARD_KAFKA_BROKERS?.split(',') },
+    redis: { url: e.MODELYARD_REDIS_URL },
+    s3: e.MODELYARD_S3_ENDPOINT
+      ? {
+          endpoint: e.MODELYARD_S3_ENDPOINT,
+          region: e.MODELYARD_S3_REGION,
+          bucket: e.MODELYARD_S3_BUCKET,
+          accessKey: e.MODELYARD_S3_ACCESS_KEY!,
+          secretKey: e.MODELYARD_S3_SECRET_KEY!,
+        }
+      : undefined,
     health: { port: e.MODELYARD_HEALTH_PORT },
   };
 }
