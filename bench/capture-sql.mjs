@@ -30,11 +30,15 @@ const ds = new DataSource({
 });
 await ds.initialize();
 try {
-  captured.length = 0;
-  const repo = new ModelsRepository(ds.getRepository(ModelEntity));
-  // The query DTO as the gateway's validation pipe produces it for ?type=llm&status=active&page_size=50.
-  await repo.list({ type: 'llm', status: 'active', sort: '-created_at', page: 1, page_size: 50 });
-  process.stdout.write(`${JSON.stringify(captured.filter((c) => !/^(START|COMMIT)/.test(c.query)), null, 2)}\n`);
+  // Inside a transaction (left out of the output) so that, on PGlite's socket server, the
+  // application's own queries cannot land between this connection's protocol messages.
+  await ds.transaction(async (manager) => {
+    captured.length = 0;
+    const repo = new ModelsRepository(manager.getRepository(ModelEntity));
+    // The query DTO as the gateway's validation pipe produces it for ?type=llm&status=active&page_size=50.
+    await repo.list({ type: 'llm', status: 'active', sort: '-created_at', page: 1, page_size: 50 });
+  });
+  process.stdout.write(`${JSON.stringify(captured.filter((c) => !/^(START TRANSACTION|BEGIN|COMMIT)/.test(c.query)), null, 2)}\n`);
 } finally {
   await ds.destroy();
 }

@@ -14,6 +14,7 @@
 #   BENCH_API_SEED     how many of them go through the API (the rest by bulk SQL), default 500
 #   BENCH_PROFILE=1    afterwards, CPU-profile the gateway and registry under load (distributed)
 #   BENCH_SKIP_BUILD=1 use the existing services/*/dist
+#   BENCH_OUT          where results go, default bench/out
 # Raw results, logs and the table: bench/out/ (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,12 +27,12 @@ RATE=${BENCH_RATE:-200}
 TOTAL=${BENCH_TOTAL:-10000}
 API_SEED=${BENCH_API_SEED:-500}
 QUERY='type=llm&status=active&page_size=50'
-OUT=bench/out
+OUT=${BENCH_OUT:-bench/out}
 TOKEN="bench-admin-$(node -e 'process.stdout.write(require("crypto").randomBytes(12).toString("hex"))')"
 INFRA=deploy/local/infra.sh
 SCRATCH_DB=modelyard_bench
 
-rm -rf "$OUT/distributed" "$OUT/standalone" "$OUT/profile" "$OUT/logs" "$OUT"/sql-*.json "$OUT"/seed-*.json "$OUT/results.md"
+rm -rf "$OUT/distributed" "$OUT/standalone" "$OUT/profile" "$OUT/logs" "$OUT"/sql-*.json "$OUT"/seed-*.json "$OUT"/explain-*.txt "$OUT/results.md"
 mkdir -p "$OUT/logs"
 WORK=$(mktemp -d /tmp/modelyard-bench.XXXXXX)
 
@@ -159,12 +160,13 @@ if [[ " $MODES " == *" distributed "* ]]; then
 
   log "distributed: the SQL TypeORM runs for the query, and the baseline"
   node bench/capture-sql.mjs "$db_url" >"$OUT/sql-distributed.json"
+  node bench/explain-list.mjs "$db_url" "$OUT/sql-distributed.json" >"$OUT/explain-distributed.txt"
   start_bg baseline-pg node bench/baseline-server.mjs --driver pg --url "$db_url" --pool 10 --sql "$OUT/sql-distributed.json" \
     --port "$base_port"
   wait_ready "http://127.0.0.1:$base_port/readyz" baseline-pg
 
   log "distributed: autocannon"
-  node bench/run.mjs --mode distributed --out "$OUT/distributed" "${run_args[@]}" \
+  node bench/run.mjs --mode distributed --out "$OUT/distributed" "${run_args[@]}" --db-url "$db_url" \
     --target "modelyard=http://127.0.0.1:$gw_port/api/v1/ai-models/?$QUERY pids=${PIDS[gateway]},${PIDS[registry]}" \
     --target "baseline-pg=http://127.0.0.1:$base_port/models?$QUERY pids=${PIDS[baseline-pg]}"
   stop_bg baseline-pg
@@ -216,6 +218,7 @@ if [[ " $MODES " == *" standalone "* ]]; then
   node bench/seed.mjs --api "http://127.0.0.1:$sa_port" --token "$TOKEN" --socket-dir "$socket_dir" \
     --total "$TOTAL" --api-count "$API_SEED" --out "$OUT/seed-standalone.json"
   node bench/capture-sql.mjs "$socket_dir" >"$OUT/sql-standalone.json"
+  node bench/explain-list.mjs "$socket_dir" "$OUT/sql-standalone.json" >"$OUT/explain-standalone.txt"
 
   log "standalone: copying the seeded PGlite database for the baselines, restarting"
   stop_bg standalone

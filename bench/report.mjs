@@ -16,8 +16,8 @@ const out = [];
 out.push(
   `### Throughput: autocannon -c ${settings.connections} -d ${settings.duration_s}`,
   '',
-  '| Mode | Server | req/s | p50 ms | p99 ms | server CPU ms/req | of which kernel | req/s ratio |',
-  '|---|---|---|---|---|---|---|---|',
+  '| Mode | Server | req/s | p50 ms | p99 ms | server CPU ms/req | of which kernel | PostgreSQL CPU ms/req | req/s ratio |',
+  '|---|---|---|---|---|---|---|---|---|',
 );
 for (const s of summaries) {
   const names = Object.keys(s.targets);
@@ -25,7 +25,7 @@ for (const s of summaries) {
   for (const name of names) {
     const t = s.targets[name];
     const ratio = name === names[0] ? '—' : `**${(main.max.rps.median / t.max.rps.median).toFixed(2)}**`;
-    out.push(`| ${s.mode} | ${name} | ${cell(t.max.rps)} | ${cell(t.max.p50)} | ${cell(t.max.p99)} | ${cell(t.max.cpu_ms_per_req)} | ${cell(t.max.sys_ms_per_req)} | ${ratio} |`);
+    out.push(`| ${s.mode} | ${name} | ${cell(t.max.rps)} | ${cell(t.max.p50)} | ${cell(t.max.p99)} | ${cell(t.max.cpu_ms_per_req)} | ${cell(t.max.sys_ms_per_req)} | ${s.mode === 'standalone' ? 'in the process' : cell(t.max.db_cpu_ms_per_req)} | ${ratio} |`);
   }
 }
 out.push(
@@ -45,7 +45,13 @@ for (const s of summaries) {
     );
   }
 }
-out.push('', `Median of ${settings.runs} runs of ${settings.duration_s} s each, (min–max) in brackets.`, '');
+out.push(
+  '',
+  `Median of ${settings.runs} runs of ${settings.duration_s} s each, (min–max) in brackets. Server CPU: user + system time of the ` +
+    'server processes (gateway + registry, standalone, or the baseline) per request, from /proc; PostgreSQL CPU: that of the ' +
+    "database's backends (standalone: PGlite runs inside the server process).",
+  '',
+);
 for (const s of summaries) {
   const names = Object.keys(s.targets);
   const main = s.targets[names[0]];
@@ -55,7 +61,7 @@ for (const s of summaries) {
   const p99 = main.paced.p99.median;
   const sustained = main.paced.rps.median >= s.settings.rate * 0.97;
   out.push(
-    `- ${s.mode}: throughput ${(ratio * 100).toFixed(0)}% of ${reference} (target ≥ ${TARGET_RATIO * 100}%: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}); ` +
+    `- ${s.mode}: throughput ${(ratio * 100).toFixed(1)}% of ${reference} (target ≥ ${TARGET_RATIO * 100}%: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}); ` +
       `p99 at ${s.settings.rate} req/s ${fmt(p99)} ms paced (target ≤ ${TARGET_P99_MS} ms: ${p99 <= TARGET_P99_MS && sustained ? 'met' : 'NOT met'}` +
       `${sustained ? '' : `, rate not sustained: ${fmt(main.paced.rps.median)} req/s`}), ${fmt(main.rate.p99.median)} ms by autocannon -R.`,
   );

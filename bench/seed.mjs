@@ -153,6 +153,11 @@ const { rows: [{ oldest }] } = await client.query('SELECT COALESCE(MIN(created_a
 const COLUMNS = ['name', 'version', 'type', 'framework', 'source', 'status', 'status_message', 'description', 'endpoint', 'tags', 'config', 'accuracy', 'latency_ms', 'owner', 'created_at', 'updated_at'];
 const CONFIG = JSON.stringify({ input_format: null, output_format: null, parameters: {}, env: {} });
 const BATCH = 500;
+// One transaction, and not only for speed: PGlite's socket server runs one protocol message at a
+// time from whichever connection sent it, and keeps a connection's messages together only inside
+// a transaction. Outside one, the application's own queries (its outbox relay polls every second)
+// can land between this connection's Parse and Bind ("unnamed prepared statement does not exist").
+await client.query('BEGIN');
 for (let start = 0; start < BULK; start += BATCH) {
   const values = [];
   const params = [];
@@ -169,6 +174,8 @@ for (let start = 0; start < BULK; start += BATCH) {
 for (const [id, status, message] of systemStatus) {
   await client.query('UPDATE models SET status = $2, status_message = $3 WHERE id = $1', [id, status, message]);
 }
+await client.query('COMMIT');
+// Planner statistics, as autovacuum would gather them on PostgreSQL (PGlite has no autovacuum).
 await client.query('ANALYZE models');
 const sqlSeconds = (performance.now() - sqlStarted) / 1000;
 

@@ -14,7 +14,7 @@ describe('distributed failure handling', () => {
     const system = await startDistributedSystem(serverUrl);
     try {
       const model = (await system.api.post<ModelDto>('/api/v1/ai-models', newModelBody())).body;
-      await system.registry.stop();
+      await system.processes.registry!.stop();
       const down = await system.api.get(`/api/v1/ai-models/${model.id}`);
       expect(down.status).toBe(503);
       expect((down.body as { detail: string }).detail).toMatch(/registry/i);

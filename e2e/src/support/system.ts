@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { AnyEventEnvelope } from '@modelyard/contracts';
+import type { EmbeddedDatabase } from '@modelyard/platform';
 import { startStandalone } from '@modelyard/standalone';
 import {
   answersOk,
@@ -50,33 +51,53 @@ export async function startStandaloneSystem(options: { dataDir?: string; env?: R
     topics: ['modelyard.model-events.v1'],
     handle: async (event) => void events.push(event),
   });
-  const connection = modelyard.platform.database!.connection;
-  const pool = new pg.Pool({ host: connection.host, port: connection.port, user: connection.username, database: connection.database, max: 1 });
+  // The embedded database's own shared connection: a second one could interleave with the app's.
+  const database = modelyard.platform.database as EmbeddedDatabase;
   return {
     mode: 'standalone',
     dataDir,
     api: new ApiClient(`http://127.0.0.1:${modelyard.port}`, TEST_ADMIN_TOKEN),
-    sql: async (text, params) => (await pool.query(text, params)).rows,
+    sql: async <T,>(text: string, params?: unknown[]) => (await database.query(text, params)) as T[],
     publishedEvents: async () => [...events],
     async stop() {
       await subscription.close();
-      await pool.end();
       await modelyard.close();
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
 
+/** The real infrastructure's connection variables, as `deploy/local/infra.sh env` printed them for npm test. */
+export function infrastructureEnv(): Record<string, string> {
+  const names = ['MODELYARD_KAFKA_BROKERS', 'MODELYARD_REDIS_URL', 'MODELYARD_S3_ENDPOINT', 'MODELYARD_S3_ACCESS_KEY', 'MODELYARD_S3_SECRET_KEY', 'MODELYARD_S3_BUCKET'];
+  const missing = names.filter((n) => !process.env[n]);
+  if (missing.length) throw new Error(`${missing.join(', ')} not set: run the tests through \`npm test\`, which starts Kafka, Redis and S3`);
+  return Object.fromEntries(names.map((n) => [n, process.env[n]!]));
+}
+
+type ServiceName = 'registry' | 'gateway' | 'ingest' | 'inference' | 'metrics';
+
+export interface DistributedSystem extends SystemUnderTest {
+  processes: Partial<Record<ServiceName, ServiceProcess>>;
+  databaseUrl: string;
+  /** Starts a stopped or killed service again with the same configuration. */
+  start(name: ServiceName): Promise<ServiceProcess>;
+  /** Prometheus text of a service's /metrics. */
+  scrape(name: ServiceName): Promise<string>;
+}
+
 /**
- * Distributed mode: the registry and the gateway as two processes (built code, as deployed),
- * on a scratch database of the real PostgreSQL.
+ * Distributed mode: services as separate processes (built code, as deployed) on a scratch
+ * database of the real PostgreSQL. By default the gateway and the registry over TCP with the
+ * in-process bus; with `infrastructure`, all five services on real Kafka, Redis/BullMQ and S3.
  */
-export async function startDistributedSystem(serverUrl: string): Promise<
-  SystemUnderTest & { registry: ServiceProcess; gateway: ServiceProcess; databaseUrl: string }
-> {
+export async function startDistributedSystem(
+  serverUrl: string,
+  options: { infrastructure?: boolean } = {},
+): Promise<DistributedSystem> {
   const database = await createScratchDatabase(serverUrl);
-  const [httpPort, rpcPort, healthPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const dataDir = await mkdtemp(join(tmpdir(), 'modelyard-dist-'));
+  const [httpPort, rpcPort, ...healthPorts] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
   const env = {
     MODELYARD_DATABASE_URL: database.url,
     MODELYARD_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
@@ -86,25 +107,39 @@ export async function startDistributedSystem(serverUrl: string): Promise<
     MODELYARD_DATA_DIR: dataDir,
     MODELYARD_LOG_LEVEL: 'warn',
     MODELYARD_OUTBOX_POLL_MS: '200',
+    ...(options.infrastructure ? infrastructureEnv() : {}),
   };
-  const registry = await startServiceProcess({
-    name: 'registry',
-    entry: join(REPO_ROOT, 'services/registry/dist/main.js'),
-    env: { ...env, MODELYARD_HEALTH_PORT: String(healthPort) },
-    ready: () => answersOk(`http://127.0.0.1:${healthPort}/readyz`),
-  });
-  const gateway = await startServiceProcess({
-    name: 'gateway',
-    entry: join(REPO_ROOT, 'services/gateway/dist/main.js'),
-    env: { ...env, PORT: String(httpPort) },
-    ready: () => answersOk(`http://127.0.0.1:${httpPort}/readyz`),
-  });
+  const healthPortOf: Record<ServiceName, number> = {
+    gateway: httpPort,
+    registry: healthPorts[0]!,
+    ingest: healthPorts[1]!,
+    inference: healthPorts[2]!,
+    metrics: healthPorts[3]!,
+  };
+  const services: ServiceName[] = options.infrastructure
+    ? ['registry', 'metrics', 'ingest', 'inference', 'gateway']
+    : ['registry', 'gateway'];
+  const processes: DistributedSystem['processes'] = {};
+  const start = async (name: ServiceName) => {
+    const port = healthPortOf[name];
+    processes[name] = await startServiceProcess({
+      name,
+      entry: join(REPO_ROOT, `services/${name}/dist/main.js`),
+      env: { ...env, ...(name === 'gateway' ? { PORT: String(port) } : { MODELYARD_HEALTH_PORT: String(port) }) },
+      ready: () => answersOk(`http://127.0.0.1:${port}/readyz`),
+      timeoutMs: 60_000,
+    });
+    return processes[name];
+  };
+  for (const name of services) await start(name);
+
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   return {
     mode: 'distributed',
-    registry,
-    gateway,
+    processes,
     databaseUrl: database.url,
+    start,
+    scrape: async (name) => (await fetch(`http://127.0.0.1:${healthPortOf[name]}/metrics`)).text(),
     api: new ApiClient(`http://127.0.0.1:${httpPort}`, TEST_ADMIN_TOKEN),
     sql: async (text, params) => (await pool.query(text, params)).rows,
     publishedEvents: async () =>
@@ -115,8 +150,7 @@ export async function startDistributedSystem(serverUrl: string): Promise<
       ).rows.map((r) => r.envelope),
     async stop() {
       await pool.end();
-      await gateway.stop();
-      await registry.stop();
+      for (const name of [...services].reverse()) await processes[name]?.stop();
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -13,6 +13,7 @@ export function metricsDataSourceOptions(database: Database): DataSourceOptions 
   return {
     type: 'postgres',
     ...(c.url ? { url: c.url } : { host: c.host, port: c.port, username: c.username, database: c.database }),
+    ...(c.driver && { driver: c.driver }),
     uuidExtension: 'pgcrypto',
     entities: METRICS_ENTITIES,
     migrations: METRICS_MIGRATIONS,

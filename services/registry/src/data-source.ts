@@ -13,6 +13,7 @@ export function registryDataSourceOptions(database: Database): DataSourceOptions
   return {
     type: 'postgres',
     ...(c.url ? { url: c.url } : { host: c.host, port: c.port, username: c.username, database: c.database }),
+    ...(c.driver && { driver: c.driver }),
     // PGlite has no uuid-ossp; gen_random_uuid() is built into PostgreSQL 13+.
     uuidExtension: 'pgcrypto',
     entities: REGISTRY_ENTITIES,

@@ -1,3 +1,5 @@
+import type pg from 'pg';
+
 /** Port: where the PostgreSQL database is, for TypeORM's postgres driver (`pg`). */
 export interface Database {
   /** `embedded` is PGlite in this process; `postgres` is a real server. */
@@ -11,6 +13,11 @@ export interface Database {
     database?: string;
     /** PGlite serves one connection at a time, so the embedded pool is 1. */
     poolSize: number;
+    /**
+     * The `pg` module to use instead of the real one (TypeORM's `driver` option): the embedded
+     * database hands every user the same one-connection pool through it.
+     */
+    driver?: typeof pg;
   };
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -44,6 +44,9 @@ export class CreateModelRegistry1764230400000 implements MigrationInterface {
     await q.query(`CREATE INDEX "ix_models_name" ON "models" ("name", "id")`);
     await q.query(`CREATE INDEX "ix_models_latency" ON "models" ("latency_ms", "id")`);
     await q.query(`CREATE INDEX "ix_models_accuracy" ON "models" ("accuracy", "id")`);
+    // Descending sorts keep unknown values last, an order no backward scan of the above gives.
+    await q.query(`CREATE INDEX "ix_models_latency_desc" ON "models" ("latency_ms" DESC NULLS LAST, "id" DESC)`);
+    await q.query(`CREATE INDEX "ix_models_accuracy_desc" ON "models" ("accuracy" DESC NULLS LAST, "id" DESC)`);
     await q.query(`CREATE INDEX "ix_models_source" ON "models" ("source")`);
     await q.query(`CREATE INDEX "ix_models_framework" ON "models" ("framework")`);
     await q.query(`CREATE INDEX "ix_models_tags" ON "models" USING gin ("tags")`);

@@ -4,12 +4,12 @@ import type { EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import type { ListModelsQueryDto, ModelSortField } from '@modelyard/contracts';
 import { ModelEntity } from './entities/model.entity.js';
 
-const SORT_COLUMNS: Record<ModelSortField, string> = {
-  name: 'model.name',
-  created_at: 'model.createdAt',
-  updated_at: 'model.updatedAt',
-  latency_ms: 'model.latencyMs',
-  accuracy: 'model.accuracy',
+const SORT_COLUMNS: Record<ModelSortField, { column: string; nullable: boolean }> = {
+  name: { column: 'model.name', nullable: false },
+  created_at: { column: 'model.createdAt', nullable: false },
+  updated_at: { column: 'model.updatedAt', nullable: false },
+  latency_ms: { column: 'model.latencyMs', nullable: true },
+  accuracy: { column: 'model.accuracy', nullable: true },
 };
 
 /** `%` and `_` in user text are literals, not wildcards. */
@@ -43,9 +43,12 @@ export class ModelsRepository {
   async list(query: ListModelsQueryDto): Promise<{ items: ModelEntity[]; total: number }> {
     const qb = this.filtered(query);
     const { field, direction } = parseSort(query.sort);
+    const { column, nullable } = SORT_COLUMNS[field];
     // Unknown latency or accuracy sorts last either way; the id makes the order total, so pages
-    // neither repeat nor skip rows.
-    qb.orderBy(SORT_COLUMNS[field], direction, 'NULLS LAST')
+    // neither repeat nor skip rows. NULLS LAST only where NULLs exist: on a NOT NULL column it
+    // would stop PostgreSQL from reading a descending order backwards off an ascending index
+    // (the migration has DESC NULLS LAST indexes for the nullable ones).
+    (nullable ? qb.orderBy(column, direction, 'NULLS LAST') : qb.orderBy(column, direction))
       .addOrderBy('model.id', direction)
       .skip((query.page - 1) * query.page_size)
       .take(query.page_size);

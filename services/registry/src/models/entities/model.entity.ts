@@ -35,6 +35,8 @@ import type { ModelConfig, ModelFramework, ModelSource, ModelStatus, ModelType }
 @Index('ix_models_accuracy', ['accuracy', 'id'])
 @Index('ix_models_source', ['source'])
 @Index('ix_models_framework', ['framework'])
+@Index('ix_models_latency_desc', { synchronize: false })
+@Index('ix_models_accuracy_desc', { synchronize: false })
 @Index('ix_models_tags', { synchronize: false })
 @Index('ix_models_name_trgm', { synchronize: false })
 @Index('ix_models_description_trgm', { synchronize: false })
