@@ -2,7 +2,8 @@
 # `npm test`: lint, type-check and build, then every Jest test — unit tests, and the integration
 # and end-to-end suites against a real PostgreSQL. PostgreSQL comes from MODELYARD_DATABASE_URL when
 # given; otherwise deploy/local/infra.sh starts one (installing it if needed) and this script stops
-# it again at the end if it was not already running. Extra arguments go to Jest.
+# it again at the end if it was not already running (the same for Redis, Kafka and S3). Extra
+# arguments go to Jest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_DAEMON=false
@@ -19,15 +20,19 @@ npx tsc -b tsconfig.build.json
 npx tsc -p tsconfig.json
 
 infra=deploy/local/infra.sh
-stop_pg=""
+# The real services the integration tests use. Given from the environment (MODELYARD_DATABASE_URL
+# and friends) they are used as they are; otherwise infra.sh starts them (installing and building
+# what is missing) and this script stops, at the end, those that were not running before.
+started=()
 if [ -z "${MODELYARD_DATABASE_URL:-}" ]; then
-  if ! bash "$infra" status pg >/dev/null 2>&1; then stop_pg=yes; fi
-  step "PostgreSQL (deploy/local/infra.sh)"
-  bash "$infra" up pg
-  eval "$(bash "$infra" env | grep MODELYARD_DATABASE_URL)"
-  export MODELYARD_DATABASE_URL
+  step "PostgreSQL, Redis, Kafka and S3 (deploy/local/infra.sh)"
+  for service in pg redis kafka s3; do
+    if ! bash "$infra" status "$service" >/dev/null 2>&1; then started+=("$service"); fi
+  done
+  bash "$infra" up
+  eval "$(bash "$infra" env)"
 fi
-cleanup() { if [ -n "$stop_pg" ]; then bash "$infra" down pg || true; fi; }
+cleanup() { if [ ${#started[@]} -gt 0 ]; then bash "$infra" down "${started[@]}" || true; fi; }
 trap cleanup EXIT
 
 run_jest() {

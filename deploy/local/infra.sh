@@ -219,12 +219,15 @@ wait_ready() {
 # process group), stdin from /dev/null, stdout+stderr appended to LOGFILE, lock
 # fd closed. The child writes its own pid right before it execs CMD, so the pid
 # file holds the daemon's pid whether or not setsid had to fork.
+# A simple command with `&` (not a function like `spawn`): bash forks once and
+# execs setsid. A backgrounded function would run in a subshell that waits for
+# the daemon, keeps fd 9 open, and so holds the flock until the daemon exits.
 spawn_daemon() {
   local pidfile=$1 logfile=$2
   shift 2
   rm -f -- "$pidfile"
   # shellcheck disable=SC2016 # $$, $0 and $@ are the child shell's
-  spawn setsid bash -c 'echo "$$" >"$0" && exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 &
+  setsid bash -c 'echo "$$" >"$0" && exec "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 9>&- &
   wait_until 10 test -s "$pidfile"
 }
 
@@ -998,7 +1001,10 @@ s3_ready_full() {
   s3_healthy || return 1
   code=$(s3_curl PUT "/$S3_BUCKET") || return 1
   [[ $code == 200 || $code == 409 ]] || return 1
-  [[ $(s3_curl PUT "$probe" -H 'Content-Type: text/plain' --data-binary ok) == 200 ]] || return 1
+  # curl (7.88) signs the payload but does not send x-amz-content-sha256,
+  # which S3 servers need for requests with a body.
+  [[ $(s3_curl PUT "$probe" -H "x-amz-content-sha256: $(printf ok | sha256sum | cut -d' ' -f1)" \
+    -H 'Content-Type: text/plain' --data-binary ok) == 200 ]] || return 1
   [[ $(s3_curl GET "$probe") == 200 ]] || return 1
   code=$(s3_curl DELETE "$probe") || return 1
   [[ $code == 204 || $code == 200 ]]
@@ -1045,10 +1051,10 @@ s3_up() {
   #   from the caller's directory.
   (cd -- "$S3_DIR" && spawn_daemon "$S3_PIDFILE" "$S3_LOG" \
     env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY WEED_MASTER_VOLUME_GROWTH_COPY_1=1 \
-    "$S3_BIN" -logtostderr -v=0 -config_dir="$S3_DIR" server \
+    "$S3_BIN" -logtostderr -v="${MODELYARD_S3_LOG_V:-0}" -config_dir="$S3_DIR" server \
     -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$S3_DATA" \
     -master.port="$S3_MASTER_PORT" -master.port.grpc="$S3_MASTER_GRPC_PORT" \
-    -master.volumeSizeLimitMB=256 -master.telemetry=false \
+    -master.volumeSizeLimitMB=256 -master.telemetry=false -master.resumeState=false \
     -volume.port="$S3_VOLUME_PORT" -volume.port.grpc="$S3_VOLUME_GRPC_PORT" \
     -volume.max=0 -volume.preStopSeconds=0 \
     -filer -filer.port="$S3_FILER_PORT" -filer.port.grpc="$S3_FILER_GRPC_PORT" \

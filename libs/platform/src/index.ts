@@ -24,3 +24,4 @@ export * from './platform.module.js';
 export * from './process/run-process.js';
 export * from './ports/adapters/kafka-event-bus.adapter.js';
 export * from './ports/adapters/bullmq-job-queue.adapter.js';
+export * from './ports/adapters/s3-blob-store.adapter.js';

@@ -4,9 +4,12 @@ import type { Logger } from './logging/logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { EmbeddedDatabase } from './database/embedded-database.adapter.js';
 import { PostgresDatabase } from './database/postgres-database.adapter.js';
+import { BullMqJobQueue } from './ports/adapters/bullmq-job-queue.adapter.js';
 import { InProcessEventBus } from './ports/adapters/in-process-event-bus.adapter.js';
 import { InProcessJobQueue } from './ports/adapters/in-process-job-queue.adapter.js';
+import { KafkaEventBus } from './ports/adapters/kafka-event-bus.adapter.js';
 import { LocalDiskBlobStore } from './ports/adapters/local-disk-blob-store.adapter.js';
+import { S3BlobStore } from './ports/adapters/s3-blob-store.adapter.js';
 import type { BlobStore } from './ports/blob-store.port.js';
 import type { Database } from './ports/database.port.js';
 import type { EventBus } from './ports/event-bus.port.js';
@@ -47,13 +50,21 @@ export async function createPlatform(config: AppConfig, logger: Logger, options:
       ? new PostgresDatabase(config.database.url)
       : await EmbeddedDatabase.open(options.inMemoryDatabase ? undefined : join(config.dataDir, 'pglite'));
   }
-  // Kafka, BullMQ and S3 adapters come with the distributed infrastructure; until then every
-  // process uses the in-process bus and queue, and files stay on the local disk.
-  const eventBus = new InProcessEventBus();
-  const jobQueue = new InProcessJobQueue();
-  const blobStore = new LocalDiskBlobStore(join(config.dataDir, 'blobs'));
+  // Each port takes its real adapter when its connection is configured, else its in-process twin.
+  const clientId = `modelyard-${options.mode}`;
+  const eventBus: EventBus = config.kafka.brokers
+    ? new KafkaEventBus({ brokers: config.kafka.brokers, clientId, logger })
+    : new InProcessEventBus();
+  const jobQueue: JobQueue = config.redis.url ? new BullMqJobQueue({ url: config.redis.url, logger }) : new InProcessJobQueue();
+  const blobStore: BlobStore = config.s3 ? new S3BlobStore({ ...config.s3, logger }) : new LocalDiskBlobStore(join(config.dataDir, 'blobs'));
   logger.info(
-    { mode: options.mode, database: database?.kind ?? 'none', event_bus: 'in-process', job_queue: 'in-process', blob_store: 'local-disk' },
+    {
+      mode: options.mode,
+      database: database?.kind ?? 'none',
+      event_bus: config.kafka.brokers ? 'kafka' : 'in-process',
+      job_queue: config.redis.url ? 'bullmq' : 'in-process',
+      blob_store: config.s3 ? 's3' : 'local-disk',
+    },
     'platform adapters selected',
   );
   return {
