@@ -19,7 +19,8 @@
 #   MODELYARD_KAFKA_PORT   Kafka broker port (default 59092)
 #   MODELYARD_KAFKA_CONTROLLER_PORT  Kafka KRaft controller port (default 59093)
 #   MODELYARD_S3_PORT      S3 API port (default 59000); SeaweedFS's internal
-#                          master/volume/filer ports are derived from it (+10..+31)
+#                          master/volume/filer ports are derived from it (+2..+31)
+#   MODELYARD_S3_LOG_V     SeaweedFS log verbosity 0..4 (default 0)
 #
 # Only `env` and `status` write to stdout; all messages go to stderr with an
 # `[infra]` prefix.
@@ -105,7 +106,11 @@ S3_CONF=$S3_DIR/s3.json
 S3_PIDFILE=$S3_DIR/weed.pid
 S3_LOG=$S3_DIR/weed.log
 S3_START_TIMEOUT_S=90
-S3_STOP_TIMEOUT_S=30
+# SIGTERM stops the volume server within milliseconds; then the filer keeps
+# retrying to flush its metadata change log into the (gone) volume server for
+# ~15 s and drops it anyway. So SIGKILL after this grace period loses nothing
+# (objects and filer entries are already on disk) and `down` takes ~5 s, not 15.
+S3_STOP_TIMEOUT_S=5
 S3_ACCESS_KEY=modelyard
 S3_SECRET_KEY=modelyard-secret
 S3_BUCKET=modelyard
@@ -131,7 +136,7 @@ die() {
 usage() {
   cat >&2 <<EOF
 usage: ${0##*/} {up|down|status|env} [service...] | reset | help
-services: ${SERVICES[*]/pg/postgres}
+services: ${SERVICES[*]/pg/postgres}  (aliases: pg = postgres; minio, seaweedfs = s3)
 state:    $STATE
 EOF
 }
@@ -183,6 +188,44 @@ port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# reserve_ports PORT... : add the ports to net.ipv4.ip_local_reserved_ports.
+# Our ports lie inside Linux's default ephemeral range (32768-60999). While a
+# daemon is down (tests stop and start them), any outgoing connection on the
+# machine may get its port as a local port, and the daemon then fails to bind
+# ("Address already in use"; seen here with Kafka). Reserved ports are never
+# picked automatically; explicit binds still work. Best effort: needs root and a
+# writable /proc/sys (not persistent across reboots; `up` re-adds them).
+reserve_ports() {
+  local f=/proc/sys/net/ipv4/ip_local_reserved_ports cur item lo hi p add=() listed items=()
+  [[ -w $f ]] || return 0
+  cur=$(<"$f") || return 0
+  for p in "$@"; do
+    listed=0
+    IFS=, read -r -a items <<<"$cur"
+    for item in "${items[@]}"; do
+      lo=${item%-*} hi=${item#*-}
+      if ((p >= lo && p <= hi)); then listed=1 && break; fi
+    done
+    ((listed)) || add+=("$p")
+  done
+  ((${#add[@]})) || return 0
+  cur=${cur:+$cur,}$(IFS=,; printf '%s' "${add[*]}")
+  if printf '%s\n' "$cur" >"$f" 2>/dev/null; then
+    log "reserved ports ${add[*]} (net.ipv4.ip_local_reserved_ports) so no outgoing connection takes them"
+  fi
+}
+
+service_ports() { # KEY -> the TCP ports the service listens on
+  case $1 in
+    pg) printf '%s\n' "$PG_PORT" ;;
+    redis) printf '%s\n' "$REDIS_PORT" ;;
+    kafka) printf '%s\n' "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" ;;
+    s3) printf '%s\n' "$S3_PORT" "$S3_GRPC_PORT" "$S3_MASTER_PORT" "$S3_MASTER_GRPC_PORT" \
+      "$S3_VOLUME_PORT" "$S3_VOLUME_GRPC_PORT" "$S3_FILER_PORT" "$S3_FILER_GRPC_PORT" ;;
+    *) ;;
+  esac
+}
+
 # spawn CMD... : run a command that may leave a daemon behind, with the lock fd
 # closed. Otherwise the daemon inherits fd 9 and holds the flock forever, so the
 # next `up`/`down` would block.
@@ -231,12 +274,21 @@ spawn_daemon() {
   wait_until 10 test -s "$pidfile"
 }
 
-# stop_pid NAME PID TIMEOUT_S : SIGTERM, wait up to TIMEOUT_S, then SIGKILL.
+# rotate_log FILE : at a daemon's start, keep one previous generation once
+# FILE is over 50 MB (for logs the daemon does not rotate itself).
+rotate_log() {
+  local size
+  size=$(stat -c %s -- "$1" 2>/dev/null) || return 0
+  ((size < 50 * 1024 * 1024)) || mv -f -- "$1" "$1.1"
+}
+
+# stop_pid NAME PID TIMEOUT_S [quiet] : SIGTERM, wait up to TIMEOUT_S, then
+# SIGKILL (logged unless the 4th argument says that is expected).
 stop_pid() {
-  local name=$1 pid=$2 timeout=$3
+  local name=$1 pid=$2 timeout=$3 quiet=${4:-}
   kill -TERM "$pid" 2>/dev/null || true
   if ! wait_until "$timeout" pid_gone "$pid"; then
-    log "$name: still running ${timeout}s after SIGTERM; sending SIGKILL"
+    [[ -n $quiet ]] || log "$name: still running ${timeout}s after SIGTERM; sending SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
     wait_until 10 pid_gone "$pid" || die "could not stop $name (pid $pid)"
   fi
@@ -835,6 +887,18 @@ kafka_ready() {
   [[ ${hex:8:12} == 0000002a0000 ]]
 }
 
+kafka_log_errors() { # FROM_LINE : the ERROR lines this start wrote, after the log tail
+  [[ -f $KAFKA_LOG ]] || return 0
+  local errs
+  errs=$(tail -n "+$(($1 + 1))" -- "$KAFKA_LOG" | grep -E '^\[[^]]*\] (ERROR|FATAL) |^[A-Za-z.]*(Exception|Error): ' | head -n 8) || true
+  [[ -n $errs ]] || return 0
+  log "errors in $KAFKA_LOG since this start:"
+  printf '%s\n' "$errs" | sed 's/^/[infra]   ! /' >&2
+  if [[ $errs == *'Address already in use'* ]]; then
+    log "hint: another process holds one of the ports now (ss -tanp | grep -E ':($KAFKA_PORT|$KAFKA_CONTROLLER_PORT)\b'); often an outgoing connection that was given it as its ephemeral local port"
+  fi
+}
+
 kafka_up() {
   kafka_install_if_missing
   if kafka_proc_alive; then
@@ -858,9 +922,11 @@ kafka_up() {
   kafka_write_conf
   kafka_format
 
-  local t0 pid rc=0
+  local t0 pid rc=0 logstart=0
   t0=$(now_us)
+  [[ -f $KAFKA_LOG ]] && logstart=$(wc -l <"$KAFKA_LOG")
   log "kafka: starting Kafka $(kafka_version) on 127.0.0.1:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT, log: $KAFKA_LOG)"
+  rotate_log "$KAFKA_OUT"
   printf '\n=== %s infra.sh: starting kafka\n' "$(date -u +%FT%TZ)" >>"$KAFKA_OUT"
   spawn_daemon "$KAFKA_PIDFILE" "$KAFKA_OUT" "$KAFKA_JAVA" \
     -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
@@ -870,8 +936,9 @@ kafka_up() {
   pid=$(kafka_pid)
   wait_ready "$KAFKA_START_TIMEOUT_S" "$pid" java kafka_ready || rc=$?
   if ((rc != 0)); then
-    log_tail "$KAFKA_LOG"
+    log_tail "$KAFKA_LOG" 15
     log_tail "$KAFKA_OUT" 10
+    kafka_log_errors "$logstart"
     ((rc == 2)) && die "kafka (pid $pid) exited while starting"
     die "kafka did not answer on 127.0.0.1:$KAFKA_PORT within ${KAFKA_START_TIMEOUT_S}s (pid $pid still running; \`${0##*/} down kafka\` stops it)"
   fi
@@ -1002,9 +1069,12 @@ s3_ready_full() {
   code=$(s3_curl PUT "/$S3_BUCKET") || return 1
   [[ $code == 200 || $code == 409 ]] || return 1
   # curl (7.88) signs the payload but does not send x-amz-content-sha256,
-  # which S3 servers need for requests with a body.
+  # which S3 servers need for requests with a body. --max-time 40 (later
+  # options win): while the master warms up, the S3 gateway itself retries for
+  # up to ~15 s; a PUT we gave up on would still land after our DELETE below
+  # and leave the probe object in the bucket.
   [[ $(s3_curl PUT "$probe" -H "x-amz-content-sha256: $(printf ok | sha256sum | cut -d' ' -f1)" \
-    -H 'Content-Type: text/plain' --data-binary ok) == 200 ]] || return 1
+    -H 'Content-Type: text/plain' --data-binary ok --max-time 40) == 200 ]] || return 1
   [[ $(s3_curl GET "$probe") == 200 ]] || return 1
   code=$(s3_curl DELETE "$probe") || return 1
   [[ $code == 204 || $code == 200 ]]
@@ -1037,6 +1107,7 @@ s3_up() {
   local t0 pid rc=0
   t0=$(now_us)
   log "s3: starting SeaweedFS S3 on $(s3_url) (master :$S3_MASTER_PORT, volume :$S3_VOLUME_PORT, filer :$S3_FILER_PORT; log: $S3_LOG)"
+  rotate_log "$S3_LOG"
   printf '\n=== %s infra.sh: starting weed\n' "$(date -u +%FT%TZ)" >>"$S3_LOG"
   # Notes on the flags:
   # - every port and gRPC port is explicit (see S3_*_PORT); Iceberg/Lance
@@ -1046,15 +1117,21 @@ s3_up() {
   #   writes fail with "no free volumes". WEED_MASTER_VOLUME_GROWTH_COPY_1=1
   #   grows one 256 MB volume at a time instead of 7 (what `weed mini` does).
   # - -volume.preStopSeconds=0: `down` does not wait 10 s for nothing.
+  # - -master.electionTimeout=1s: a restarted single master elects itself
+  #   after this timeout (default 10 s). After that the master still refuses
+  #   volume assignment for a fixed 15 s "warmup" (3 x its hard-coded 5 s
+  #   pulse) whenever volumes already exist, so a restart with data takes
+  #   about 17 s until writes work; s3_ready_full waits for that.
   # - AWS_* unset: SeaweedFS would add them as a second admin identity.
-  # - cwd = $S3_DIR and -config_dir: no stray master.toml/filer.toml is read
-  #   from the caller's directory.
+  # - cwd = $S3_DIR and -config_dir=$S3_DIR: no master.toml/filer.toml from the
+  #   caller's directory (~/.seaweedfs and /etc/seaweedfs are still searched).
+  # - MODELYARD_S3_LOG_V=1..4: more verbose weed.log, for debugging.
   (cd -- "$S3_DIR" && spawn_daemon "$S3_PIDFILE" "$S3_LOG" \
     env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY WEED_MASTER_VOLUME_GROWTH_COPY_1=1 \
     "$S3_BIN" -logtostderr -v="${MODELYARD_S3_LOG_V:-0}" -config_dir="$S3_DIR" server \
     -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$S3_DATA" \
     -master.port="$S3_MASTER_PORT" -master.port.grpc="$S3_MASTER_GRPC_PORT" \
-    -master.volumeSizeLimitMB=256 -master.telemetry=false -master.resumeState=false \
+    -master.volumeSizeLimitMB=256 -master.telemetry=false -master.electionTimeout=1s \
     -volume.port="$S3_VOLUME_PORT" -volume.port.grpc="$S3_VOLUME_GRPC_PORT" \
     -volume.max=0 -volume.preStopSeconds=0 \
     -filer -filer.port="$S3_FILER_PORT" -filer.port.grpc="$S3_FILER_GRPC_PORT" \
@@ -1081,7 +1158,7 @@ s3_down() {
   local t0
   t0=$(now_us)
   log "s3: stopping seaweedfs (pid $pid)"
-  stop_pid s3 "$pid" "$S3_STOP_TIMEOUT_S"
+  stop_pid s3 "$pid" "$S3_STOP_TIMEOUT_S" quiet
   rm -f -- "$S3_PIDFILE"
   log "s3 stopped in $(elapsed_s "$t0")s"
 }
@@ -1154,6 +1231,9 @@ cmd_up() {
   resolve_services "$@"
   ensure_state_dir
   take_lock
+  local ports=()
+  for s in "${SELECTED[@]}"; do mapfile -t -O "${#ports[@]}" ports < <(service_ports "$s"); done
+  reserve_ports "${ports[@]}"
   for s in "${SELECTED[@]}"; do "${s}_up"; done
   log "up: ${SELECTED[*]/pg/postgres} ready in $(elapsed_s "$t0")s (state: $STATE)"
 }
