@@ -11,6 +11,14 @@ export interface EventSubscription {
    */
   handle(event: AnyEventEnvelope): Promise<void>;
   maxAttempts?: number;
+  /**
+   * Where a group with no committed position starts: `latest` (default) or `earliest`, the oldest
+   * event the bus still holds. A service's own group should say `earliest`: its first start then
+   * sees history it can de-duplicate, and a partition that had no traffic before a broker restart
+   * cannot skip the events published while the group was re-joining. The in-process bus keeps
+   * no history, so both mean "from now" there.
+   */
+  startFrom?: 'latest' | 'earliest';
 }
 
 export interface SubscriptionHandle {

@@ -22,6 +22,8 @@ export class ModelCatalogConsumer implements OnApplicationBootstrap, OnApplicati
       group: CONSUMER_GROUPS.metrics,
       topics: [TOPICS.modelEvents.name],
       handle: (event) => this.apply(event),
+      // Idempotent, so replaying history is harmless, and no event can slip past a new group.
+      startFrom: 'earliest',
     });
   }
 

@@ -271,7 +271,7 @@ export class KafkaEventBus implements EventBus {
     ];
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning: false });
+      await consumer.subscribe({ topics, fromBeginning: subscription.startFrom === 'earliest' });
       // run() resolves once the member has joined and synced (or crashed trying).
       await consumer.run({
         autoCommit: true,
@@ -595,7 +595,11 @@ export class KafkaEventBus implements EventBus {
     // Deliberate: retries are capped so publish fails fast, and a failed send replaces the producer.
     if (message.startsWith('Limiting retries for the idempotent producer')) return;
     const fields = { kafkajs: namespace, ...extra };
-    if (level === logLevel.ERROR) this.logger.error(fields, message);
+    // kafkajs logs every error response at error level, routine ones included (a heartbeat during
+    // a rebalance, a coordinator still loading) that it handles itself and reports again, at the
+    // right level, where they matter (a rejoin, a crash, a failed send).
+    if (namespace === 'Connection' && message.startsWith('Response ')) this.logger.debug(fields, message);
+    else if (level === logLevel.ERROR) this.logger.error(fields, message);
     else if (level === logLevel.WARN) this.logger.warn(fields, message);
   }
 
