@@ -18,6 +18,7 @@ export * from './ports/adapters/in-process-job-queue.adapter.js';
 export * from './ports/adapters/local-disk-blob-store.adapter.js';
 export * from './database/embedded-database.adapter.js';
 export * from './database/postgres-database.adapter.js';
+export * from './database/typeorm.util.js';
 export * from './metrics/metrics.js';
 export * from './platform.js';
 export * from './platform.module.js';

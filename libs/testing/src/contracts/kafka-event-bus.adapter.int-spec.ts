@@ -164,8 +164,8 @@ describe('KafkaEventBus on a real broker', () => {
   it('commits a group’s offset only once the handler has finished', async () => {
     const key = randomUUID();
     const group = groupName('commit');
-    const started = deferred();
     const release = deferred();
+    let started = false;
     let handled = false;
     const subject = bus('commit');
     await subject.subscribe({
@@ -173,14 +173,14 @@ describe('KafkaEventBus on a real broker', () => {
       topics: [TOPIC],
       handle: async (event) => {
         if (event.key !== key) return;
-        started.resolve();
+        started = true;
         await release.promise;
         handled = true;
       },
     });
 
     await subject.publish([modelDeleted(key)]);
-    await started.promise;
+    await waitFor(() => started, { description: 'the handler to start' });
 
     // The handler is in flight: the event is still owed, so a crash now would deliver it again.
     expect(await lagOf(group)).toBe(1);

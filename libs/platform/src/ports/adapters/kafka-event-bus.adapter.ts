@@ -72,6 +72,23 @@ const DEAD_LETTER_HISTORY = 1_000;
 const MAX_ERROR_HEADER_CHARS = 2_000;
 const TOPIC_CREATION_TIMEOUT_MS = 10_000;
 const COMMIT_START_TIMEOUT_MS = 5_000;
+/** How long subscribe() keeps retrying retriable errors (a broker still loading its coordinator). */
+const SUBSCRIBE_RETRY_MS = 30_000;
+
+/**
+ * Whether Kafka said "try again": kafkajs marks such errors `retriable`, but once its own retries
+ * run out it wraps the last one (in `originalError` or `cause`), so the chain is searched.
+ */
+function isRetriable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (current instanceof KafkaJSError && current.retriable) return true;
+    if (current instanceof Error && /coordinator/i.test(current.message)) return true;
+    const next = current as { originalError?: unknown; cause?: unknown };
+    current = next.originalError ?? next.cause;
+  }
+  return false;
+}
 // Three tries within about a second, each bounded by the connection and request timeouts.
 const PUBLISH_RETRY: RetryOptions = { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 };
 // Explicit, because kafkajs picks other defaults when NODE_ENV is `test`.
@@ -220,12 +237,20 @@ export class KafkaEventBus implements EventBus {
     }
     const group = subscription.group;
     const topics = [...new Set(subscription.topics)];
-    let starts: Map<string, Map<number, string>>;
-    try {
-      await this.ensureTopics();
-      starts = await this.startOffsets(group, topics);
-    } catch (error: unknown) {
-      throw new Error(`could not subscribe ${group} on Kafka at ${this.brokerList}: ${messageOf(error)}`, { cause: error });
+    let starts: Map<string, Map<number, string>> | undefined;
+    // A broker that has just started answers NOT_COORDINATOR (and the like) until its group
+    // coordinator is loaded: retriable errors are retried for a while instead of failing the start.
+    const deadline = Date.now() + SUBSCRIBE_RETRY_MS;
+    for (let attempt = 0; !starts; attempt++) {
+      try {
+        await this.ensureTopics();
+        starts = await this.startOffsets(group, topics, subscription.startFrom ?? 'latest');
+      } catch (error: unknown) {
+        if (!isRetriable(error) || Date.now() > deadline) {
+          throw new Error(`could not subscribe ${group} on Kafka at ${this.brokerList}: ${messageOf(error)}`, { cause: error });
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 2_000)));
+      }
     }
     // close() may have run meanwhile; a consumer created now would outlive the bus.
     this.assertOpen();
@@ -271,7 +296,8 @@ export class KafkaEventBus implements EventBus {
     ];
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning: subscription.startFrom === 'earliest' });
+      // Where a new group starts is decided by the seek in GROUP_JOIN above.
+      await consumer.subscribe({ topics, fromBeginning: false });
       // run() resolves once the member has joined and synced (or crashed trying).
       await consumer.run({
         autoCommit: true,
@@ -450,7 +476,11 @@ export class KafkaEventBus implements EventBus {
    * there and committing them (`commitStart`) pins the start: everything published after
    * subscribe() resolved is delivered, to this member or to whichever one owns the partition next.
    */
-  private async startOffsets(group: string, topics: readonly string[]): Promise<Map<string, Map<number, string>>> {
+  private async startOffsets(
+    group: string,
+    topics: readonly string[],
+    startFrom: 'latest' | 'earliest',
+  ): Promise<Map<string, Map<number, string>>> {
     const admin = await this.connectedAdmin();
     const committed = await admin.fetchOffsets({ groupId: group, topics: [...topics] });
     const starts = new Map<string, Map<number, string>>();
@@ -458,7 +488,14 @@ export class KafkaEventBus implements EventBus {
       const fresh = partitions.filter(({ offset }) => Number(offset) < 0).map(({ partition }) => partition);
       if (fresh.length === 0) continue;
       const ends = await admin.fetchTopicOffsets(topic);
-      starts.set(topic, new Map(ends.filter(({ partition }) => fresh.includes(partition)).map(({ partition, high }) => [partition, high])));
+      starts.set(
+        topic,
+        new Map(
+          ends
+            .filter(({ partition }) => fresh.includes(partition))
+            .map(({ partition, high, low }) => [partition, startFrom === 'earliest' ? low : high]),
+        ),
+      );
     }
     return starts;
   }
