@@ -21,6 +21,17 @@ export interface EventSubscription {
   startFrom?: 'latest' | 'earliest';
 }
 
+/** Checks a subscription the same way in every adapter; returns its attempt limit. */
+export function checkSubscription(subscription: EventSubscription, defaultMaxAttempts: number): number {
+  const maxAttempts = subscription.maxAttempts ?? defaultMaxAttempts;
+  if (!subscription.group) throw new Error('subscription needs a consumer group');
+  if (subscription.topics.length === 0) throw new Error(`subscription of ${subscription.group} names no topic`);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
+  }
+  return maxAttempts;
+}
+
 export interface SubscriptionHandle {
   /** Stops taking new events and waits for the one in flight to finish. */
   close(): Promise<void>;

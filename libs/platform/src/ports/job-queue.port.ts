@@ -10,6 +10,15 @@ export interface JobOptions {
   backoffMs?: number;
 }
 
+/** Checks the options every adapter accepts, so they refuse the same bad input the same way. */
+export function checkJobOptions(options: JobOptions, defaults: { attempts: number; backoffMs: number }) {
+  const { id, attempts = defaults.attempts, backoffMs = defaults.backoffMs } = options;
+  if (!id) throw new Error('a job needs an id');
+  if (!Number.isInteger(attempts) || attempts < 1) throw new RangeError(`attempts must be ≥ 1, got ${attempts}`);
+  if (!(backoffMs >= 0)) throw new RangeError(`backoffMs must be ≥ 0, got ${backoffMs}`);
+  return { id, attempts, backoffMs };
+}
+
 export type JobState = 'waiting' | 'active' | 'completed' | 'failed';
 
 export interface JobStatus<Data = unknown, Result = unknown> {

@@ -3,8 +3,7 @@ import { EventEmitter } from 'node:events';
 import { Job, Queue, QueueEvents, Worker, type JobProgress, type JobState as BullJobState } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../../logging/logger.js';
-import {
-  JobFailedError,
+import { checkJobOptions, JobFailedError,
   JobTimeoutError,
   type ActiveJob,
   type JobOptions,
@@ -12,8 +11,7 @@ import {
   type JobState,
   type JobStatus,
   type JobWorker,
-  type JobWorkerOptions,
-} from '../job-queue.port.js';
+  type JobWorkerOptions, } from '../job-queue.port.js';
 
 export interface BullMqJobQueueOptions {
   /** `redis://` or `rediss://` URL. It may carry a password: it is never logged nor put in an error. */
@@ -113,10 +111,7 @@ export class BullMqJobQueue implements JobQueue {
 
   async enqueue<Data>(queue: string, data: Data, options: JobOptions): Promise<{ id: string; deduplicated: boolean }> {
     this.assertOpen();
-    const { id, attempts = DEFAULT_ATTEMPTS, backoffMs = DEFAULT_BACKOFF_MS } = options;
-    if (!id) throw new Error('a job needs an id');
-    if (!Number.isInteger(attempts) || attempts < 1) throw new RangeError(`attempts must be ≥ 1, got ${attempts}`);
-    if (!(backoffMs >= 0)) throw new RangeError(`backoffMs must be ≥ 0, got ${backoffMs}`);
+    const { id, attempts, backoffMs } = checkJobOptions(options, { attempts: DEFAULT_ATTEMPTS, backoffMs: DEFAULT_BACKOFF_MS });
     const { queue: bullQueue, connection } = this.queueEntry(queue);
     /*
      * De-duplication. BullMQ's add script stores nothing when the job key already exists, and

@@ -1,5 +1,5 @@
 import { EVENT_TOPICS, deadLetterTopicOf, parseEvent, type AnyEventEnvelope } from '@modelyard/contracts';
-import type { EventBus, EventSubscription, SubscriptionHandle } from '../event-bus.port.js';
+import { checkSubscription, type EventBus, type EventSubscription, type SubscriptionHandle } from '../event-bus.port.js';
 
 export interface InProcessEventBusOptions {
   /** Delay before the second attempt of a failed delivery; doubles per attempt (default 10 ms). */
@@ -100,12 +100,7 @@ export class InProcessEventBus implements EventBus {
 
   async subscribe(subscription: EventSubscription): Promise<SubscriptionHandle> {
     this.assertOpen();
-    const maxAttempts = subscription.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    if (!subscription.group) throw new Error('subscription needs a consumer group');
-    if (subscription.topics.length === 0) throw new Error(`subscription of ${subscription.group} names no topic`);
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-      throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
-    }
+    const maxAttempts = checkSubscription(subscription, DEFAULT_MAX_ATTEMPTS);
     const member: Member = {
       group: subscription.group,
       topics: new Set(subscription.topics),

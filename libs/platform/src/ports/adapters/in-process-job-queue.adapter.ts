@@ -1,5 +1,4 @@
-import {
-  JobFailedError,
+import { checkJobOptions, JobFailedError,
   JobTimeoutError,
   type ActiveJob,
   type JobOptions,
@@ -7,8 +6,7 @@ import {
   type JobState,
   type JobStatus,
   type JobWorker,
-  type JobWorkerOptions,
-} from '../job-queue.port.js';
+  type JobWorkerOptions, } from '../job-queue.port.js';
 
 export interface InProcessJobQueueOptions {
   /**
@@ -86,10 +84,7 @@ export class InProcessJobQueue implements JobQueue {
 
   async enqueue<Data>(queue: string, data: Data, options: JobOptions): Promise<{ id: string; deduplicated: boolean }> {
     this.assertOpen();
-    const { id, attempts = DEFAULT_ATTEMPTS, backoffMs = DEFAULT_BACKOFF_MS } = options;
-    if (!id) throw new Error('a job needs an id');
-    if (!Number.isInteger(attempts) || attempts < 1) throw new RangeError(`attempts must be ≥ 1, got ${attempts}`);
-    if (!(backoffMs >= 0)) throw new RangeError(`backoffMs must be ≥ 0, got ${backoffMs}`);
+    const { id, attempts, backoffMs } = checkJobOptions(options, { attempts: DEFAULT_ATTEMPTS, backoffMs: DEFAULT_BACKOFF_MS });
     const state = this.queueState(queue);
     if (state.jobs.has(id)) return { id, deduplicated: true };
     state.jobs.set(id, {

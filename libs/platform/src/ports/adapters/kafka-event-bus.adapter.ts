@@ -19,7 +19,7 @@ import kafkajs, {
   type TopicMessages,
 } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { EventBus, EventSubscription, SubscriptionHandle } from '../event-bus.port.js';
+import { checkSubscription, type EventBus, type EventSubscription, type SubscriptionHandle } from '../event-bus.port.js';
 import type { DeadLetter } from './in-process-event-bus.adapter.js';
 
 // kafkajs is CommonJS: its classes come off the default export under ESM.
@@ -229,12 +229,7 @@ export class KafkaEventBus implements EventBus {
 
   async subscribe(subscription: EventSubscription): Promise<SubscriptionHandle> {
     this.assertOpen();
-    const maxAttempts = subscription.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    if (!subscription.group) throw new Error('subscription needs a consumer group');
-    if (subscription.topics.length === 0) throw new Error(`subscription of ${subscription.group} names no topic`);
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-      throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
-    }
+    const maxAttempts = checkSubscription(subscription, DEFAULT_MAX_ATTEMPTS);
     const group = subscription.group;
     const topics = [...new Set(subscription.topics)];
     let starts: Map<string, Map<number, string>> | undefined;
