@@ -8,3 +8,7 @@ export * from './dto/list-models-query.dto.js';
 export * from './dto/model-config.dto.js';
 export * from './dto/model.dto.js';
 export * from './dto/problem.dto.js';
+export * from './jobs.js';
+export * from './dto/model-artifacts.dto.js';
+export * from './dto/test-model.dto.js';
+export * from './dto/model-stats.dto.js';

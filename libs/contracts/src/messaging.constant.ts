@@ -11,9 +11,22 @@ export const REGISTRY_PATTERNS = {
   updateModel: 'registry.models.update',
   deleteModel: 'registry.models.delete',
   toggleModelStatus: 'registry.models.toggle-status',
+  /** System transitions, from the ingest and inference workers and the upload route. */
+  beginUpload: 'registry.models.begin-upload',
+  reportProgress: 'registry.models.report-progress',
+  completeArtifacts: 'registry.models.complete-artifacts',
+  markFailed: 'registry.models.mark-failed',
   health: 'registry.health',
 } as const;
 export type RegistryPattern = (typeof REGISTRY_PATTERNS)[keyof typeof REGISTRY_PATTERNS];
+
+/** Request/response patterns between the gateway and the metrics service. */
+export const METRICS_PATTERNS = {
+  modelStats: 'metrics.models.stats',
+  modelSummaries: 'metrics.models.summaries',
+  health: 'metrics.health',
+} as const;
+export type MetricsPattern = (typeof METRICS_PATTERNS)[keyof typeof METRICS_PATTERNS];
 
 /**
  * Kafka topics with their partition counts. Every event about one model goes to one topic keyed by
@@ -21,6 +34,8 @@ export type RegistryPattern = (typeof REGISTRY_PATTERNS)[keyof typeof REGISTRY_P
  */
 export const TOPICS = {
   modelEvents: { name: 'modelyard.model-events.v1', partitions: 6 },
+  /** One event per test or invocation, keyed by model id. High volume: consumers read it in batches. */
+  usageEvents: { name: 'modelyard.usage-events.v1', partitions: 6 },
 } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS]['name'];
 
@@ -30,10 +45,18 @@ export const deadLetterTopicOf = (topic: string): string => `${topic}.dead-lette
 /** Consumer groups: one per consuming service, so every service sees every event once. */
 export const CONSUMER_GROUPS = {
   metrics: 'modelyard-metrics',
+  /**
+   * The metrics service's usage aggregation: a group of its own, since Kafka assigns a group's
+   * partitions as if every member read every topic of the group, so a per-event subscription (the
+   * catalog) and a batch one (usage) cannot share one.
+   */
+  metricsUsage: 'modelyard-metrics-usage',
+  /** The ingest service watches model events for Hugging Face imports to start. */
+  ingest: 'modelyard-ingest',
 } as const;
 export type ConsumerGroup = (typeof CONSUMER_GROUPS)[keyof typeof CONSUMER_GROUPS];
 
-/** BullMQ queues (job payloads are defined beside the features that enqueue them). */
+/** BullMQ queues; their job payloads are in `jobs.ts`. */
 export const QUEUES = {
   ingest: 'modelyard-ingest',
   inference: 'modelyard-inference',

@@ -2,6 +2,28 @@ import { z } from 'zod';
 import { MODEL_FRAMEWORKS, MODEL_SOURCES, MODEL_STATUSES, MODEL_TYPES } from './model-enums.constant.js';
 import { TOPICS, type TopicName } from './messaging.constant.js';
 
+/** What a usage event counts: a test from the console or API, or an invocation by an application. */
+export const USAGE_KINDS = ['test', 'invoke'] as const;
+export type UsageKind = (typeof USAGE_KINDS)[number];
+
+/**
+ * Why a call failed, as the stats API groups failures. Stored and aggregated: add values freely,
+ * never rename one.
+ */
+export const USAGE_ERROR_CLASSES = [
+  /** The input did not match the model's inputs (name, dtype, shape). */
+  'invalid_input',
+  /** The model's files could not be fetched or loaded into a runtime. */
+  'model_load_failed',
+  /** The runtime failed while running the model. */
+  'runtime_error',
+  /** No worker finished the call in time. */
+  'timeout',
+  /** An external provider refused or failed the call. */
+  'provider_error',
+] as const;
+export type UsageErrorClass = (typeof USAGE_ERROR_CLASSES)[number];
+
 /** The model as events carry it: the same snake_case shape as the API, without secrets. */
 export const modelSnapshotSchema = z.object({
   id: z.uuid(),
@@ -31,7 +53,27 @@ export const EVENT_SCHEMAS = {
     from: z.enum(MODEL_STATUSES),
     to: z.enum(MODEL_STATUSES),
   }),
-  'model.deleted': z.object({ actor, model_id: z.uuid(), name: z.string(), version: z.string() }),
+  'model.deleted': z.object({
+    actor,
+    model_id: z.uuid(),
+    name: z.string(),
+    version: z.string(),
+    /** Object storage keys of the model's files, for the ingest service to delete (absent in old events). */
+    artifact_keys: z.array(z.string()).optional(),
+  }),
+  /**
+   * One test or invocation of a model, success or failure. The envelope id is the call id, so a
+   * call retried on another worker is counted once.
+   */
+  'usage.recorded': z.object({
+    model_id: z.uuid(),
+    actor,
+    kind: z.enum(USAGE_KINDS),
+    outcome: z.enum(['success', 'failure']),
+    error_class: z.enum(USAGE_ERROR_CLASSES).nullable(),
+    latency_ms: z.number().nonnegative().finite(),
+    worker: z.string(),
+  }),
 } as const;
 
 export type EventType = keyof typeof EVENT_SCHEMAS;
@@ -44,6 +86,7 @@ export const EVENT_TOPICS: Record<EventType, TopicName> = {
   'model.updated': TOPICS.modelEvents.name,
   'model.status_changed': TOPICS.modelEvents.name,
   'model.deleted': TOPICS.modelEvents.name,
+  'usage.recorded': TOPICS.usageEvents.name,
 };
 
 /**

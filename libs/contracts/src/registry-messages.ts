@@ -2,6 +2,9 @@ import type { CreateModelDto } from './dto/create-model.dto.js';
 import type { ListModelsQueryDto } from './dto/list-models-query.dto.js';
 import type { ModelDto, ModelListDto } from './dto/model.dto.js';
 import type { UpdateModelDto } from './dto/update-model.dto.js';
+import type { ArtifactDto, ImportedMetadata, ModelSignature, TransferProgressDto } from './dto/model-artifacts.dto.js';
+import type { ModelStatsDto, ModelUsageSummary } from './dto/model-stats.dto.js';
+import type { METRICS_PATTERNS } from './messaging.constant.js';
 import type { REGISTRY_PATTERNS } from './messaging.constant.js';
 
 /** Who asks: the name of the API token behind the request, recorded as a model's owner. */
@@ -17,5 +20,35 @@ export interface RegistryMessages {
   [REGISTRY_PATTERNS.updateModel]: { request: { actor: Actor; id: string; body: UpdateModelDto }; response: ModelDto };
   [REGISTRY_PATTERNS.deleteModel]: { request: { actor: Actor; id: string }; response: { deleted: true } };
   [REGISTRY_PATTERNS.toggleModelStatus]: { request: { actor: Actor; id: string }; response: ModelDto };
+  /** Marks the model `uploading` (409 if it already is); the status before is restored when the transfer ends. */
+  [REGISTRY_PATTERNS.beginUpload]: { request: { actor: Actor; id: string; file: string }; response: ModelDto };
+  [REGISTRY_PATTERNS.reportProgress]: { request: { id: string; progress: Omit<TransferProgressDto, 'updated_at'> }; response: { ok: true } };
+  /**
+   * Records stored files and ends the transfer: the status before it (a Hugging Face import: active),
+   * the signature of an ONNX file, and for imports the metadata for the fields the user left empty.
+   */
+  [REGISTRY_PATTERNS.completeArtifacts]: {
+    request: {
+      actor: Actor;
+      id: string;
+      artifacts: ArtifactDto[];
+      /** Replace all stored artifacts (an import) or add to them, replacing same-path ones (an upload). */
+      replace: boolean;
+      signature?: ModelSignature | null;
+      metadata?: ImportedMetadata;
+      commit?: string;
+    };
+    response: ModelDto;
+  };
+  /** Ends a transfer that failed. `error`: the model goes to `error` with the message; `restore`: back to its status before. */
+  [REGISTRY_PATTERNS.markFailed]: { request: { actor: Actor; id: string; message: string; outcome: 'error' | 'restore' }; response: ModelDto };
   [REGISTRY_PATTERNS.health]: { request: Record<string, never>; response: { status: 'ok' | 'unavailable'; checks: Record<string, unknown> } };
+}
+
+/** Request and response of each gateway → metrics message pattern. */
+export interface MetricsMessages {
+  [METRICS_PATTERNS.modelStats]: { request: { model_id: string; from: string; to: string }; response: ModelStatsDto };
+  /** The last hour of each of the given models that had calls in it. */
+  [METRICS_PATTERNS.modelSummaries]: { request: { model_ids: string[] }; response: ModelUsageSummary[] };
+  [METRICS_PATTERNS.health]: { request: Record<string, never>; response: { status: 'ok' | 'unavailable'; checks: Record<string, unknown> } };
 }

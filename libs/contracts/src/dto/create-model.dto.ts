@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
   IsIn,
   IsNumber,
@@ -13,6 +14,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import {
@@ -29,6 +31,9 @@ import { ModelConfigDto } from './model-config.dto.js';
 import { HasNoControlCharacters, IsOmittable } from './validators.util.js';
 
 const oneOf = (values: readonly string[]) => ({ message: `$property must be one of: ${values.join(', ')}` });
+
+/** Branch, tag or commit names as the Hub accepts them (no `..`, checked by the import). */
+export const REVISION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,199}$/;
 
 export const TAG_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u;
 
@@ -52,7 +57,13 @@ export class ModelFieldsDto {
   @HasNoControlCharacters()
   version?: string;
 
-  @ApiProperty({ enum: MODEL_TYPES, description: 'What the model does.', example: 'llm' })
+  @ApiProperty({
+    enum: MODEL_TYPES,
+    description: 'What the model does. Optional for Hugging Face imports: taken from the repo\'s pipeline tag.',
+    example: 'llm',
+  })
+  // Required, except on a Hugging Face import where the Hub's pipeline tag fills it.
+  @ValidateIf((object: { source?: string }, value) => value !== undefined || object.source !== 'huggingface')
   @IsIn(MODEL_TYPES, oneOf(MODEL_TYPES))
   type!: ModelType;
 
@@ -128,8 +139,33 @@ export class CreateModelDto extends ModelFieldsDto {
   @IsIn(MODEL_SOURCES, oneOf(MODEL_SOURCES))
   source?: ModelSource;
 
-  @ApiPropertyOptional({ enum: USER_SETTABLE_STATUSES, description: 'Initial status.', default: 'active' })
+  @ApiPropertyOptional({
+    enum: USER_SETTABLE_STATUSES,
+    description: 'Initial status (a Hugging Face import is `uploading` until its files are stored, then active).',
+    default: 'active',
+  })
   @IsOptional()
   @IsIn(USER_SETTABLE_STATUSES, oneOf(USER_SETTABLE_STATUSES))
   status?: UserSettableStatus;
+
+  @ApiPropertyOptional({ description: 'Hugging Face imports: branch, tag or commit to import.', default: 'main', example: 'main', maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @Matches(REVISION_PATTERN, { message: 'revision must be a branch, tag or commit name (letters, digits, . _ - /), 1-200 characters' })
+  revision?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'Hugging Face imports: glob patterns of the files to fetch (e.g. ["*.onnx", "config.json"]). Default: ONNX weights, configs and tokenizer files.',
+    example: ['onnx/*.onnx', '*.json'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  @Length(1, 200, { each: true })
+  @HasNoControlCharacters({ each: true })
+  include?: string[];
 }

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import type { ModelSignature } from './model-artifacts.dto.js';
 import { IsEnvironmentMap, IsJsonObject } from './validators.util.js';
 
 /** Per-model configuration, as the user guide's "模型配置" describes it. */
@@ -43,4 +44,6 @@ export interface ModelConfig {
   output_format: string | null;
   parameters: Record<string, unknown>;
   env: Record<string, string>;
+  /** Inputs and outputs read from the model's ONNX file by the platform; not editable. */
+  signature: ModelSignature | null;
 }

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   MODEL_FRAMEWORKS,
   MODEL_SOURCES,
@@ -10,6 +10,7 @@ import {
   type ModelType,
 } from '../model-enums.constant.js';
 import type { ModelConfig } from './model-config.dto.js';
+import { ArtifactDto, HuggingFaceImportDto, ModelSignatureDto, TransferProgressDto } from './model-artifacts.dto.js';
 
 class StoredModelConfigDto implements ModelConfig {
   @ApiProperty({ type: String, nullable: true })
@@ -20,6 +21,18 @@ class StoredModelConfigDto implements ModelConfig {
   parameters!: Record<string, unknown>;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
   env!: Record<string, string>;
+  @ApiProperty({ type: ModelSignatureDto, nullable: true, description: 'Inputs and outputs read from the ONNX file when it was stored (read-only).' })
+  signature!: ModelSignatureDto | null;
+}
+
+/** The last hour of a model's calls, from the metrics service. */
+export class ModelUsageDto {
+  @ApiProperty({ description: 'Calls in the last hour.' })
+  calls!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'Successes / calls in the last hour; null without calls.' })
+  success_rate!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Median latency of the last hour, in milliseconds.' })
+  latency_p50_ms!: number | null;
 }
 
 /** A model record as the API returns it. */
@@ -50,8 +63,22 @@ export class ModelDto {
   config!: ModelConfig;
   @ApiProperty({ type: Number, nullable: true, minimum: 0, maximum: 1 })
   accuracy!: number | null;
-  @ApiProperty({ type: Number, nullable: true })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'The last hour\'s measured median latency when the model had calls; otherwise the value you recorded. Sorting uses the recorded value.',
+  })
   latency_ms!: number | null;
+  @ApiPropertyOptional({ type: ModelUsageDto, nullable: true, description: 'The last hour of calls; null when the metrics service could not be asked.' })
+  usage?: ModelUsageDto | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Licence identifier (from the Hugging Face card for imports).', example: 'mit' })
+  license!: string | null;
+  @ApiProperty({ type: [ArtifactDto], description: 'Stored files, with sizes and checksums.' })
+  artifacts!: ArtifactDto[];
+  @ApiProperty({ type: TransferProgressDto, nullable: true, description: 'Progress of the import or upload while the status is `uploading`.' })
+  progress!: TransferProgressDto | null;
+  @ApiProperty({ type: HuggingFaceImportDto, nullable: true, description: 'For Hugging Face models: what was imported.' })
+  import!: HuggingFaceImportDto | null;
   @ApiProperty({ description: 'Name of the token that created the model.', example: 'admin' })
   owner!: string;
   @ApiProperty({ format: 'date-time' })
