@@ -5,3 +5,5 @@ export * from './database.util.js';
 export * from './migrations.contract.js';
 export * from './wait-for.util.js';
 export * from './contracts/index.js';
+export * from './stand-ins/hugging-face-hub.stand-in.js';
+export * from './onnx-model.factory.js';
