@@ -26,3 +26,5 @@ export * from './process/run-process.js';
 export * from './ports/adapters/kafka-event-bus.adapter.js';
 export * from './ports/adapters/bullmq-job-queue.adapter.js';
 export * from './ports/adapters/s3-blob-store.adapter.js';
+export * from './transport/rpc.client.js';
+export * from './transport/service-clients.js';

@@ -55,7 +55,7 @@ export async function createPlatform(config: AppConfig, logger: Logger, options:
   const eventBus: EventBus = config.kafka.brokers
     ? new KafkaEventBus({ brokers: config.kafka.brokers, clientId, logger })
     : new InProcessEventBus();
-  const jobQueue: JobQueue = config.redis.url ? new BullMqJobQueue({ url: config.redis.url, logger }) : new InProcessJobQueue();
+  const jobQueue: JobQueue = config.redis.url ? new BullMqJobQueue({ url: config.redis.url, logger, lockDurationMs: config.redis.stallTimeoutMs, stalledIntervalMs: config.redis.stallTimeoutMs }) : new InProcessJobQueue();
   const blobStore: BlobStore = config.s3 ? new S3BlobStore({ ...config.s3, logger }) : new LocalDiskBlobStore(join(config.dataDir, 'blobs'));
   logger.info(
     {

@@ -12,6 +12,19 @@ const port = (what: string) =>
 const positiveInt = (what: string) =>
   z.coerce.number({ error: `must be ${what}` }).int({ error: `must be ${what}` }).positive({ error: `must be ${what}` });
 
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+/** A size in bytes, written plainly (1073741824) or with a unit (1GiB, 512MB). */
+const byteSize = (what: string) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*([kmgt]i?b|b)?$/i, { error: `must be ${what}: bytes, or a number with a unit (512MiB, 4GiB, 1GB)` })
+    .transform((text) => {
+      const [, amount, unit = ''] = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim())!;
+      return Math.floor(Number(amount) * BYTE_UNITS[unit.toLowerCase()]!);
+    })
+    .pipe(z.number().int().positive({ error: `must be ${what} greater than zero` }));
+
 /**
  * Every environment variable Modelyard reads, with its default. The README's configuration table
  * and the deployment checks are written from this list. `sensitive` values are never printed.
@@ -53,6 +66,11 @@ export const ENV_SCHEMA = {
     doc: 'Distributed mode: host of the registry RPC (TCP) listener; the registry binds it, the gateway connects to it.',
   },
   MODELYARD_REGISTRY_PORT: { schema: port('TCP').default(4001), doc: 'Distributed mode: port of the registry RPC listener.' },
+  MODELYARD_METRICS_HOST: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    doc: 'Distributed mode: host of the metrics service\'s RPC (TCP) listener; the metrics service binds it, the gateway connects to it.',
+  },
+  MODELYARD_METRICS_PORT: { schema: port('TCP').default(4002), doc: 'Distributed mode: port of the metrics RPC listener.' },
   MODELYARD_RPC_TIMEOUT_MS: {
     schema: positiveInt('a positive number of milliseconds').default(10_000),
     doc: 'How long the gateway waits for the registry before answering 504.',
@@ -76,6 +94,10 @@ export const ENV_SCHEMA = {
     doc: 'Redis URL for the BullMQ job queue. Set: jobs go through BullMQ. Unset: the in-process job queue.',
     sensitive: true,
   },
+  MODELYARD_JOB_STALL_TIMEOUT_MS: {
+    schema: positiveInt('a positive number of milliseconds').default(30_000),
+    doc: 'BullMQ: how long a job stays locked to a worker that stopped answering before another worker takes it over (lock duration and stalled-job check interval). Recovery takes up to three times this.',
+  },
   MODELYARD_S3_ENDPOINT: {
     schema: z
       .string()
@@ -93,6 +115,52 @@ export const ENV_SCHEMA = {
   },
   MODELYARD_S3_ACCESS_KEY: { schema: z.string().min(1).optional(), doc: 'S3 access key id.', sensitive: true },
   MODELYARD_S3_SECRET_KEY: { schema: z.string().min(1).optional(), doc: 'S3 secret access key.', sensitive: true },
+  MODELYARD_HF_ENDPOINT: {
+    schema: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, { error: 'must be an http:// or https:// URL' })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .default('https://huggingface.co'),
+    doc: 'Base URL of the Hugging Face Hub (or a mirror) that imports read from.',
+  },
+  MODELYARD_HF_TOKEN: {
+    // The Hub client refuses other tokens before sending anything.
+    schema: z.string().regex(/^hf_\w+$/, { error: 'must be a Hugging Face token (hf_…)' }).optional(),
+    doc: 'Hugging Face access token for gated and private repos (sent only to MODELYARD_HF_ENDPOINT).',
+    sensitive: true,
+  },
+  MODELYARD_UPLOAD_LIMIT: {
+    schema: byteSize('a size').default(5 * 1024 ** 3),
+    doc: 'Largest model file accepted by upload (413 beyond); bytes or with a unit (5GiB).',
+  },
+  MODELYARD_CACHE_DIR: {
+    schema: z.string().min(1).optional(),
+    doc: 'Where inference workers keep model files fetched from storage (verified by sha256, reused). Default: <data dir>/cache.',
+  },
+  MODELYARD_SESSION_MEMORY_BUDGET: {
+    schema: byteSize('a size').default(2 * 1024 ** 3),
+    doc: 'Memory an inference worker may spend on loaded models; the least recently used is unloaded beyond it.',
+  },
+  MODELYARD_INFERENCE_DEVICE: {
+    schema: z.enum(['auto', 'cpu', 'cuda'], { error: 'must be auto, cpu or cuda' }).default('auto'),
+    doc: 'auto: CUDA when onnxruntime finds a usable GPU, else CPU; cpu; cuda (start-up fails without a GPU).',
+  },
+  MODELYARD_GPU_MEMORY_LIMIT: {
+    schema: byteSize('a size').optional(),
+    doc: 'GPU memory an inference worker may fill with loaded models (e.g. 4GiB): on CUDA the session budget is the smaller of this and MODELYARD_SESSION_MEMORY_BUDGET. Unset: only the session budget applies.',
+  },
+  MODELYARD_INFERENCE_TIMEOUT_MS: {
+    schema: positiveInt('a positive number of milliseconds').default(30_000),
+    doc: 'How long a test call waits for an inference worker before answering 504.',
+  },
+  MODELYARD_INFERENCE_CONCURRENCY: {
+    schema: positiveInt('a positive number').default(4),
+    doc: 'Jobs one inference worker runs at a time.',
+  },
+  MODELYARD_INGEST_CONCURRENCY: {
+    schema: positiveInt('a positive number').default(2),
+    doc: 'Imports one ingest worker runs at a time.',
+  },
   MODELYARD_HEALTH_PORT: {
     schema: port('TCP').optional(),
     doc: 'Distributed mode: port of the health endpoints of a service without an HTTP API (ingest 8082, inference 8083, metrics 8084, registry 8081 by default).',

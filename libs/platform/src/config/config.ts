@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ENV_SCHEMA, type EnvName } from './config.schema.js';
 
@@ -12,10 +12,21 @@ export interface AppConfig {
   auth: { adminToken: string | undefined };
   log: { level: Env['MODELYARD_LOG_LEVEL']; format: Env['MODELYARD_LOG_FORMAT'] };
   registry: { host: string; port: number; rpcTimeoutMs: number };
+  metricsRpc: { host: string; port: number };
+  huggingFace: { endpoint: string; token: string | undefined };
+  ingest: { concurrency: number; uploadLimitBytes: number };
+  inference: {
+    cacheDir: string;
+    sessionMemoryBudgetBytes: number;
+    device: Env['MODELYARD_INFERENCE_DEVICE'];
+    gpuMemoryLimitBytes: number | undefined;
+    timeoutMs: number;
+    concurrency: number;
+  };
   outbox: { pollMs: number };
   /** Each set means the real adapter for that port; unset means the in-process twin. */
   kafka: { brokers: string[] | undefined };
-  redis: { url: string | undefined };
+  redis: { url: string | undefined; stallTimeoutMs: number };
   s3:
     | { endpoint: string; region: string; bucket: string; accessKey: string; secretKey: string }
     | undefined;
@@ -53,9 +64,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     problems.push('MODELYARD_S3_ACCESS_KEY and MODELYARD_S3_SECRET_KEY must be set when MODELYARD_S3_ENDPOINT is');
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const dataDir = isAbsolute(e.MODELYARD_DATA_DIR) ? e.MODELYARD_DATA_DIR : resolve(e.MODELYARD_DATA_DIR);
   return {
     http: { host: e.MODELYARD_HOST, port: e.PORT, bodyLimitBytes: e.MODELYARD_BODY_LIMIT_BYTES },
-    dataDir: isAbsolute(e.MODELYARD_DATA_DIR) ? e.MODELYARD_DATA_DIR : resolve(e.MODELYARD_DATA_DIR),
+    dataDir,
     database: { url: e.MODELYARD_DATABASE_URL },
     auth: { adminToken: e.MODELYARD_ADMIN_TOKEN },
     log: { level: e.MODELYARD_LOG_LEVEL, format: e.MODELYARD_LOG_FORMAT },
@@ -64,9 +76,20 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       port: e.MODELYARD_REGISTRY_PORT,
       rpcTimeoutMs: e.MODELYARD_RPC_TIMEOUT_MS,
     },
+    metricsRpc: { host: e.MODELYARD_METRICS_HOST, port: e.MODELYARD_METRICS_PORT },
+    huggingFace: { endpoint: e.MODELYARD_HF_ENDPOINT, token: e.MODELYARD_HF_TOKEN },
+    ingest: { concurrency: e.MODELYARD_INGEST_CONCURRENCY, uploadLimitBytes: e.MODELYARD_UPLOAD_LIMIT },
+    inference: {
+      cacheDir: e.MODELYARD_CACHE_DIR ? resolve(e.MODELYARD_CACHE_DIR) : join(dataDir, 'cache'),
+      sessionMemoryBudgetBytes: e.MODELYARD_SESSION_MEMORY_BUDGET,
+      device: e.MODELYARD_INFERENCE_DEVICE,
+      gpuMemoryLimitBytes: e.MODELYARD_GPU_MEMORY_LIMIT,
+      timeoutMs: e.MODELYARD_INFERENCE_TIMEOUT_MS,
+      concurrency: e.MODELYARD_INFERENCE_CONCURRENCY,
+    },
     outbox: { pollMs: e.MODELYARD_OUTBOX_POLL_MS },
     kafka: { brokers: e.MODELYARD_KAFKA_BROKERS?.split(',') },
-    redis: { url: e.MODELYARD_REDIS_URL },
+    redis: { url: e.MODELYARD_REDIS_URL, stallTimeoutMs: e.MODELYARD_JOB_STALL_TIMEOUT_MS },
     s3: e.MODELYARD_S3_ENDPOINT
       ? {
           endpoint: e.MODELYARD_S3_ENDPOINT,
