@@ -7,7 +7,7 @@ describeMigrations(
     service: 'registry',
     dataSourceOptions: registryDataSourceOptions,
     run: runRegistryMigrations,
-    migrations: ['CreateModelRegistry1764230400000'],
+    migrations: ['CreateModelRegistry1764230400000', 'AddModelArtifacts1764316800000'],
     tables: ['models', 'outbox_events'],
   },
   (dataSource) => {

@@ -1,5 +1,8 @@
 import type { ModelDto, ModelSnapshot } from '@modelyard/contracts';
-import type { ModelEntity } from './entities/model.entity.js';
+import type { ModelEntity, StoredImport, StoredProgress } from './entities/model.entity.js';
+
+const publicProgress = ({ previous_status: _hidden, ...progress }: StoredProgress) => progress;
+const publicImport = ({ fill: _hidden, ...spec }: StoredImport) => spec;
 
 export function toModelDto(model: ModelEntity): ModelDto {
   return {
@@ -14,9 +17,13 @@ export function toModelDto(model: ModelEntity): ModelDto {
     description: model.description,
     endpoint: model.endpoint,
     tags: model.tags,
-    config: model.config,
+    config: { ...model.config, signature: model.config.signature ?? null },
     accuracy: model.accuracy,
     latency_ms: model.latencyMs,
+    license: model.license,
+    artifacts: model.artifacts,
+    progress: model.progress && publicProgress(model.progress),
+    import: model.importSpec && publicImport(model.importSpec),
     owner: model.owner,
     created_at: model.createdAt.toISOString(),
     updated_at: model.updatedAt.toISOString(),

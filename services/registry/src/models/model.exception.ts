@@ -4,9 +4,22 @@ export enum ModelErrorCode {
   NotFound = 'model_not_found',
   Duplicate = 'model_duplicate',
   StatusLocked = 'model_status_locked',
+  TransferInProgress = 'model_transfer_in_progress',
+  NoTransfer = 'model_no_transfer',
+  InvalidImport = 'model_invalid_import',
 }
 
 export const ModelException = {
+  transferInProgress: (file: string | null) =>
+    new DomainException(
+      409,
+      ModelErrorCode.TransferInProgress,
+      `The model is already uploading${file ? ` (${file})` : ''}; wait for that transfer to end before sending another file.`,
+    ),
+  noTransfer: (id: string) =>
+    new DomainException(409, ModelErrorCode.NoTransfer, `Model "${id}" has no upload or import in progress.`),
+  invalidImport: (field: string, message: string) =>
+    new DomainException(422, ModelErrorCode.InvalidImport, message, [{ field, detail: message }]),
   notFound: (id: string) =>
     new DomainException(404, ModelErrorCode.NotFound, `No model has the id "${id}".`),
   duplicate: (name: string, version: string) =>

@@ -22,6 +22,8 @@ function validId(id: unknown): string {
 }
 
 type Response<P extends keyof RegistryMessages> = Promise<RegistryMessages[P]['response']>;
+/** System messages come from other services, not from HTTP: typed, not validated again. */
+type SystemRequest<P extends keyof RegistryMessages> = RegistryMessages[P]['request'];
 
 /** The registry's message handlers; the gateway reaches them over the RPC transport. */
 @Controller()
@@ -56,6 +58,29 @@ export class ModelsController {
   async delete(@Payload('actor') actor: Actor, @Payload('id') id: unknown): Response<typeof REGISTRY_PATTERNS.deleteModel> {
     await this.models.delete(actor, validId(id));
     return { deleted: true };
+  }
+
+  @MessagePattern(REGISTRY_PATTERNS.beginUpload)
+  beginUpload(@Payload() request: SystemRequest<typeof REGISTRY_PATTERNS.beginUpload>): Response<typeof REGISTRY_PATTERNS.beginUpload> {
+    return this.models.beginUpload(request.actor, validId(request.id), request.file);
+  }
+
+  @MessagePattern(REGISTRY_PATTERNS.reportProgress)
+  async reportProgress(@Payload() request: SystemRequest<typeof REGISTRY_PATTERNS.reportProgress>): Response<typeof REGISTRY_PATTERNS.reportProgress> {
+    await this.models.reportProgress(validId(request.id), request.progress);
+    return { ok: true };
+  }
+
+  @MessagePattern(REGISTRY_PATTERNS.completeArtifacts)
+  completeArtifacts(
+    @Payload() { actor, id, ...rest }: SystemRequest<typeof REGISTRY_PATTERNS.completeArtifacts>,
+  ): Response<typeof REGISTRY_PATTERNS.completeArtifacts> {
+    return this.models.completeArtifacts(actor, validId(id), rest);
+  }
+
+  @MessagePattern(REGISTRY_PATTERNS.markFailed)
+  markFailed(@Payload() request: SystemRequest<typeof REGISTRY_PATTERNS.markFailed>): Response<typeof REGISTRY_PATTERNS.markFailed> {
+    return this.models.markFailed(request.actor, validId(request.id), request.message, request.outcome);
   }
 
   @MessagePattern(REGISTRY_PATTERNS.toggleModelStatus)

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { DomainException } from '@modelyard/platform';
-import { mergeConfig, normalizeTags, toggledStatus } from './models.service.js';
+import type { CreateModelDto } from '@modelyard/contracts';
+import { ModelEntity } from './entities/model.entity.js';
+import { applyImportedMetadata, importSpecOf, mergeConfig, normalizeTags, toggledStatus } from './models.service.js';
 
 describe('toggledStatus', () => {
   it('switches active and inactive both ways', () => {
@@ -22,7 +24,8 @@ describe('toggledStatus', () => {
 });
 
 describe('mergeConfig', () => {
-  const stored = { input_format: 'text', output_format: 'json', parameters: { t: 1 }, env: { A: '1' } };
+  const signature = { inputs: [{ name: 'x', element_type: 'float32' as const, shape: ['batch', 4] }], outputs: [] };
+  const stored = { input_format: 'text', output_format: 'json', parameters: { t: 1 }, env: { A: '1' }, signature };
 
   it('completes a partial config with empty members', () => {
     expect(mergeConfig(undefined, { parameters: { t: 2 } })).toEqual({
@@ -30,8 +33,9 @@ describe('mergeConfig', () => {
       output_format: null,
       parameters: { t: 2 },
       env: {},
+      signature: null,
     });
-    expect(mergeConfig(undefined, undefined)).toEqual({ input_format: null, output_format: null, parameters: {}, env: {} });
+    expect(mergeConfig(undefined, undefined)).toEqual({ input_format: null, output_format: null, parameters: {}, env: {}, signature: null });
   });
 
   it('replaces the members sent and keeps the others', () => {
@@ -40,6 +44,74 @@ describe('mergeConfig', () => {
 
   it('treats null as "clear this member"', () => {
     expect(mergeConfig(stored, { input_format: null, parameters: null })).toEqual({ ...stored, input_format: null, parameters: {} });
+  });
+});
+
+describe('mergeConfig and the signature', () => {
+  it('keeps the stored signature whatever a request sends', () => {
+    const stored = mergeConfig(undefined, undefined);
+    const withSignature = { ...stored, signature: { inputs: [], outputs: [] } };
+    const change = { env: { B: '1' }, signature: null } as unknown as Parameters<typeof mergeConfig>[1];
+    expect(mergeConfig(withSignature, change).signature).toEqual({ inputs: [], outputs: [] });
+  });
+});
+
+describe('importSpecOf', () => {
+  const body = (extra: Partial<CreateModelDto>): CreateModelDto => ({ name: 'org/model', type: 'llm', ...extra }) as CreateModelDto;
+
+  it('is null for other sources, and refuses import-only fields there', () => {
+    expect(importSpecOf(body({ source: 'upload' }))).toBeNull();
+    expect(catchError(() => importSpecOf(body({ source: 'upload', revision: 'main' })))).toMatchObject({
+      status: 422,
+      errors: [{ field: 'revision' }],
+    });
+    expect(catchError(() => importSpecOf(body({ include: ['*.onnx'] })))).toMatchObject({ status: 422, errors: [{ field: 'include' }] });
+  });
+
+  it('records what to import and which fields the Hub may fill', () => {
+    expect(importSpecOf({ name: 'gpt2', source: 'huggingface' } as CreateModelDto)).toEqual({
+      repo: 'gpt2',
+      revision: 'main',
+      include: null,
+      commit: null,
+      fill: ['type', 'framework', 'description', 'tags', 'license'],
+    });
+    const spec = importSpecOf(body({ source: 'huggingface', revision: 'v1.0', include: ['*.onnx'], framework: 'onnx', tags: ['mine'] }));
+    expect(spec).toMatchObject({ revision: 'v1.0', include: ['*.onnx'], fill: ['description', 'license'] });
+  });
+
+  it.each(['../etc', 'a/b/c', '/abs', 'org/model.git', 'with space', '-leading'])('refuses the repo id %j', (name) => {
+    expect(catchError(() => importSpecOf(body({ source: 'huggingface', name })))).toMatchObject({ status: 422, errors: [{ field: 'name' }] });
+  });
+
+  it('refuses a revision that climbs out with ..', () => {
+    expect(catchError(() => importSpecOf(body({ source: 'huggingface', revision: 'a/../b' })))).toMatchObject({
+      errors: [{ field: 'revision' }],
+    });
+  });
+});
+
+describe('applyImportedMetadata', () => {
+  const model = () => Object.assign(new ModelEntity(), { type: 'custom', framework: 'custom', description: null, tags: [], license: null });
+
+  it('fills only the fields the user left empty, with known values', () => {
+    const target = model();
+    const changed = applyImportedMetadata(target, ['type', 'license'], {
+      type: 'vision',
+      framework: 'onnx',
+      license: 'mit',
+      description: 'from the card',
+    });
+    expect(changed).toEqual(['type', 'license']);
+    expect(target).toMatchObject({ type: 'vision', framework: 'custom', license: 'mit', description: null });
+  });
+
+  it('ignores values outside the vocabularies and tags that are not valid tags', () => {
+    const target = model();
+    expect(applyImportedMetadata(target, ['type', 'framework', 'tags'], { type: 'robotics', framework: 'jax', tags: ['ok', 'license:mit', '  '] })).toEqual([
+      'tags',
+    ]);
+    expect(target.tags).toEqual(['ok', 'license:mit']);
   });
 });
 

@@ -1,20 +1,29 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
-import type {
-  Actor,
-  CreateModelDto,
-  ListModelsQueryDto,
-  ModelConfig,
-  ModelDto,
-  ModelFramework,
-  ModelListDto,
-  ModelSource,
-  ModelStatus,
-  UpdateModelDto,
+import {
+  MODEL_FRAMEWORKS,
+  MODEL_TYPES,
+  REVISION_PATTERN,
+  TAG_PATTERN,
+  type ArtifactDto,
+  type ImportedMetadata,
+  type ModelSignature,
+  type TransferProgressDto,
+  type Actor,
+  type CreateModelDto,
+  type ListModelsQueryDto,
+  type ModelConfig,
+  type ModelDto,
+  type ModelFramework,
+  type ModelListDto,
+  type ModelSource,
+  type ModelStatus,
+  type ModelType,
+  type UpdateModelDto,
 } from '@modelyard/contracts';
 import { OutboxRelayService } from '../outbox/outbox-relay.service.js';
 import { OutboxService, type PendingEvent } from '../outbox/outbox.service.js';
-import { ModelEntity } from './entities/model.entity.js';
+import { ModelEntity, type StoredImport, type StoredProgress } from './entities/model.entity.js';
 import { ModelException } from './model.exception.js';
 import { toModelDto, toModelSnapshot } from './model-response.util.js';
 import { ModelsRepository } from './models.repository.js';
@@ -40,7 +49,68 @@ export function mergeConfig(
     output_format: pick('output_format', null),
     parameters: pick('parameters', {}),
     env: pick('env', {}),
+    // Read from the model file by the platform, never from a request.
+    signature: base?.signature ?? null,
   };
+}
+
+/** Hugging Face repo ids: `name` or `namespace/name`, as the Hub allows them. */
+const REPO_ID = /^(?:[A-Za-z0-9][\w.-]{0,95}\/)?[A-Za-z0-9][\w.-]{0,95}$/;
+
+/** Checks the import-only fields of a create request; returns the import to store, if any. */
+export function importSpecOf(dto: CreateModelDto): StoredImport | null {
+  if (dto.source !== 'huggingface') {
+    if (dto.revision !== undefined) throw ModelException.invalidImport('revision', 'revision applies to Hugging Face imports only (source "huggingface")');
+    if (dto.include !== undefined) throw ModelException.invalidImport('include', 'include applies to Hugging Face imports only (source "huggingface")');
+    return null;
+  }
+  if (!REPO_ID.test(dto.name) || dto.name.includes('..') || dto.name.endsWith('.git')) {
+    throw ModelException.invalidImport('name', `name must be a Hugging Face repo id such as "gpt2" or "org/model", got "${dto.name.slice(0, 200)}"`);
+  }
+  const revision = dto.revision ?? 'main';
+  if (!REVISION_PATTERN.test(revision) || revision.includes('..')) {
+    throw ModelException.invalidImport('revision', 'revision must be a branch, tag or commit name (letters, digits, . _ - /), without ".."');
+  }
+  // What the user left empty is the import's to fill from the Hub.
+  const fill = [
+    ...(dto.type === undefined ? ['type'] : []),
+    ...(dto.framework === undefined ? ['framework'] : []),
+    ...(dto.description == null ? ['description'] : []),
+    ...(dto.tags === undefined || dto.tags.length === 0 ? ['tags'] : []),
+    'license',
+  ];
+  return { repo: dto.name, revision, include: dto.include ?? null, commit: null, fill };
+}
+
+/** The status a finished transfer returns to: the one before it, unless that was a failure. */
+const statusAfterTransfer = (progress: StoredProgress | null): ModelStatus =>
+  progress && (progress.previous_status === 'active' || progress.previous_status === 'inactive') ? progress.previous_status : 'active';
+
+/** Applies imported metadata to the fields the import may fill; returns the API names it changed. */
+export function applyImportedMetadata(model: ModelEntity, fill: readonly string[], metadata: ImportedMetadata): string[] {
+  const changed: string[] = [];
+  const may = (field: string) => fill.includes(field);
+  if (may('type') && metadata.type && (MODEL_TYPES as readonly string[]).includes(metadata.type)) {
+    model.type = metadata.type as ModelType;
+    changed.push('type');
+  }
+  if (may('framework') && metadata.framework && (MODEL_FRAMEWORKS as readonly string[]).includes(metadata.framework)) {
+    model.framework = metadata.framework as ModelFramework;
+    changed.push('framework');
+  }
+  if (may('description') && metadata.description) {
+    model.description = metadata.description.slice(0, 10_000);
+    changed.push('description');
+  }
+  if (may('tags') && metadata.tags?.length) {
+    model.tags = normalizeTags(metadata.tags.filter((tag) => TAG_PATTERN.test(tag))).slice(0, 50);
+    changed.push('tags');
+  }
+  if (may('license') && metadata.license !== undefined) {
+    model.license = metadata.license?.slice(0, 200) ?? null;
+    changed.push('license');
+  }
+  return changed;
 }
 
 /**
@@ -66,6 +136,22 @@ const EDITABLE: Array<[keyof UpdateModelDto & string, keyof ModelEntity]> = [
   ['latency_ms', 'latencyMs'],
 ];
 
+function newProgress(file: string | null, previous: ModelStatus): StoredProgress {
+  return {
+    bytes_done: 0,
+    bytes_total: null,
+    files_done: 0,
+    files_total: file ? 1 : null,
+    current_file: file,
+    updated_at: new Date().toISOString(),
+    previous_status: previous,
+  };
+}
+
+function statusChanged(actor: Actor, model: ModelEntity, from: ModelStatus): PendingEvent {
+  return { type: 'model.status_changed', key: model.id, payload: { actor: actor.name, model: toModelSnapshot(model), from, to: model.status } };
+}
+
 @Injectable()
 export class ModelsService {
   constructor(
@@ -89,16 +175,24 @@ export class ModelsService {
   create(actor: Actor, dto: CreateModelDto): Promise<ModelDto> {
     const source = dto.source ?? 'custom';
     const version = dto.version ?? '1.0';
+    const importSpec = importSpecOf(dto);
+    const initialStatus = dto.status ?? 'active';
     return this.change(
       async (manager) => {
         const model = manager.create(ModelEntity, {
           name: dto.name,
           version,
-          type: dto.type,
+          // A Hugging Face import without a type is `custom` until the Hub's pipeline tag says more.
+          type: dto.type ?? 'custom',
           framework: dto.framework ?? DEFAULT_FRAMEWORK[source] ?? 'custom',
           source,
-          status: dto.status ?? 'active',
+          // An import is uploading from the start: the ingest service picks it up from model.created.
+          status: importSpec ? 'uploading' : initialStatus,
           statusMessage: null,
+          license: null,
+          artifacts: [],
+          progress: importSpec ? newProgress(null, initialStatus) : null,
+          importSpec,
           description: dto.description ?? null,
           endpoint: dto.endpoint ?? null,
           tags: normalizeTags(dto.tags),
@@ -167,10 +261,112 @@ export class ModelsService {
       const model = await this.models.findForUpdate(id, manager);
       if (!model) throw ModelException.notFound(id);
       await manager.delete(ModelEntity, { id });
-      return {
-        model,
-        events: [{ type: 'model.deleted', key: id, payload: { actor: actor.name, model_id: id, name: model.name, version: model.version } }],
+      const payload = {
+        actor: actor.name,
+        model_id: id,
+        name: model.name,
+        version: model.version,
+        artifact_keys: model.artifacts.map((artifact) => artifact.key),
       };
+      return { model, events: [{ type: 'model.deleted', key: id, payload }] };
+    });
+  }
+
+  /** Starts an upload: the model is `uploading` until completeArtifacts or markFailed ends it. */
+  beginUpload(actor: Actor, id: string, file: string): Promise<ModelDto> {
+    return this.change(async (manager) => {
+      const model = await this.models.findForUpdate(id, manager);
+      if (!model) throw ModelException.notFound(id);
+      if (model.status === 'uploading') throw ModelException.transferInProgress(model.progress?.current_file ?? null);
+      const from = model.status;
+      model.progress = newProgress(file, from);
+      model.status = 'uploading';
+      model.statusMessage = null;
+      const saved = await manager.save(model);
+      return { model: saved, events: [statusChanged(actor, saved, from)] };
+    });
+  }
+
+  /** Progress of a transfer. Not an event (too frequent) and not an edit (updated_at stays). */
+  async reportProgress(id: string, progress: Omit<TransferProgressDto, 'updated_at'>): Promise<void> {
+    const update = { ...progress, updated_at: new Date().toISOString() };
+    // Merged into the stored progress so its previous_status survives; ignored once the transfer ended.
+    await this.dataSource.query(
+      `UPDATE "models" SET "progress" = COALESCE("progress", '{}'::jsonb) || $2::jsonb WHERE "id" = $1 AND "status" = 'uploading'`,
+      [id, JSON.stringify(update)],
+    );
+  }
+
+  /** Records stored files and ends the transfer (see RegistryMessages for the rules). */
+  completeArtifacts(
+    actor: Actor,
+    id: string,
+    request: { artifacts: ArtifactDto[]; replace: boolean; signature?: ModelSignature | null; metadata?: ImportedMetadata; commit?: string },
+  ): Promise<ModelDto> {
+    return this.change(async (manager) => {
+      const model = await this.models.findForUpdate(id, manager);
+      if (!model) throw ModelException.notFound(id);
+      if (model.status !== 'uploading') throw ModelException.noTransfer(id);
+      const from = model.status;
+      const changed = ['artifacts'];
+      if (request.replace) {
+        model.artifacts = request.artifacts;
+      } else {
+        const paths = new Set(request.artifacts.map((artifact) => artifact.path));
+        // One primary ONNX file: a new primary one takes over from the old.
+        const newPrimary = request.artifacts.some((artifact) => artifact.primary);
+        const kept = model.artifacts
+          .filter((artifact) => !paths.has(artifact.path))
+          .map((artifact) => (newPrimary ? { ...artifact, primary: false } : artifact));
+        model.artifacts = [...kept, ...request.artifacts];
+      }
+      if (request.signature !== undefined) {
+        model.config = { ...model.config, signature: request.signature };
+        changed.push('config');
+      }
+      if (model.importSpec) {
+        if (request.metadata) changed.push(...applyImportedMetadata(model, model.importSpec.fill, request.metadata));
+        model.importSpec = { ...model.importSpec, commit: request.commit ?? model.importSpec.commit };
+      } else if (model.framework === 'custom' && request.artifacts.some((artifact) => artifact.format === 'onnx')) {
+        // An ONNX file uploaded to a model of unstated framework says what it is.
+        model.framework = 'onnx';
+        changed.push('framework');
+      }
+      model.status = statusAfterTransfer(model.progress);
+      model.statusMessage = null;
+      model.progress = null;
+      const saved = await manager.save(model);
+      return {
+        model: saved,
+        events: [
+          { type: 'model.updated', key: saved.id, payload: { actor: actor.name, model: toModelSnapshot(saved), changed } },
+          statusChanged(actor, saved, from),
+        ],
+      };
+    });
+  }
+
+  /**
+   * Ends a transfer that failed, or reports a model that cannot run. `error`: the model goes to
+   * `error` with the message. `restore`: a refused upload changed nothing, so the status before it
+   * comes back (a no-op when no transfer is in progress).
+   */
+  markFailed(actor: Actor, id: string, message: string, outcome: 'error' | 'restore'): Promise<ModelDto> {
+    return this.change(async (manager) => {
+      const model = await this.models.findForUpdate(id, manager);
+      if (!model) throw ModelException.notFound(id);
+      const from = model.status;
+      if (outcome === 'restore') {
+        if (model.status !== 'uploading') return { model, events: [] };
+        model.status = model.progress?.previous_status === 'uploading' ? 'active' : (model.progress?.previous_status ?? 'active');
+        model.statusMessage = null;
+      } else {
+        model.status = 'error';
+        model.statusMessage = message.slice(0, 2_000);
+      }
+      model.progress = null;
+      const saved = await manager.save(model);
+      return { model: saved, events: from === saved.status && outcome === 'restore' ? [] : [statusChanged(actor, saved, from)] };
     });
   }
 

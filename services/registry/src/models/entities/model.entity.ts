@@ -8,7 +8,26 @@ import {
   Unique,
   UpdateDateColumn,
 } from 'typeorm';
-import type { ModelConfig, ModelFramework, ModelSource, ModelStatus, ModelType } from '@modelyard/contracts';
+import type {
+  ArtifactDto,
+  HuggingFaceImportDto,
+  ModelConfig,
+  ModelFramework,
+  ModelSource,
+  ModelStatus,
+  ModelType,
+  TransferProgressDto,
+} from '@modelyard/contracts';
+
+/** A transfer in progress, with the status to return to when it ends (never shown by the API). */
+export interface StoredProgress extends TransferProgressDto {
+  previous_status: ModelStatus;
+}
+
+/** A Hugging Face import, with the fields the user left for the import to fill (never shown). */
+export interface StoredImport extends HuggingFaceImportDto {
+  fill: string[];
+}
 
 /*
  * Indexes serve the list query (filters + sort + page) at 100k+ rows: a composite for the most
@@ -85,6 +104,18 @@ export class ModelEntity {
 
   @Column({ type: 'varchar', length: 200 })
   owner!: string;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  license!: string | null;
+
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  artifacts!: ArtifactDto[];
+
+  @Column({ type: 'jsonb', nullable: true })
+  progress!: StoredProgress | null;
+
+  @Column({ name: 'import_spec', type: 'jsonb', nullable: true })
+  importSpec!: StoredImport | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
