@@ -1,10 +1,24 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { PlatformModule, type Platform } from '@modelyard/platform';
+import type { ClientProxy } from '@nestjs/microservices';
+import { PlatformModule, REGISTRY_TRANSPORT, RegistryClient, type Platform } from '@modelyard/platform';
+import { HuggingFaceImportProcessor } from './imports/huggingface-import.processor.js';
+import { HuggingFaceImportService } from './imports/huggingface-import.service.js';
+import { ModelEventsConsumer } from './imports/model-events.consumer.js';
 
-/** The ingest worker: pulls models from Hugging Face into object storage (arrives with the lifecycle issue). */
+/** The ingest worker: imports models from Hugging Face into object storage, and deletes the files of deleted models. */
 @Module({})
 export class IngestModule {
-  static forRoot(platform: Platform): DynamicModule {
-    return { module: IngestModule, imports: [PlatformModule.forRoot(platform, 'ingest')] };
+  static forRoot(platform: Platform, registryTransport: ClientProxy): DynamicModule {
+    return {
+      module: IngestModule,
+      imports: [PlatformModule.forRoot(platform, 'ingest')],
+      providers: [
+        { provide: REGISTRY_TRANSPORT, useValue: registryTransport },
+        RegistryClient,
+        HuggingFaceImportService,
+        HuggingFaceImportProcessor,
+        ModelEventsConsumer,
+      ],
+    };
   }
 }
