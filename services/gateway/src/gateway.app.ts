@@ -1,6 +1,5 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { ClientProxy } from '@nestjs/microservices';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import { ProblemDto } from '@modelyard/contracts';
@@ -11,7 +10,8 @@ import {
   type Platform,
 } from '@modelyard/platform';
 import type { ApiTokens } from './auth/admin-token.js';
-import { GatewayModule } from './gateway.module.js';
+import { GatewayModule, type GatewayTransports } from './gateway.module.js';
+import multipart from '@fastify/multipart';
 
 export interface GatewayApp {
   app: NestFastifyApplication;
@@ -21,7 +21,7 @@ export interface GatewayApp {
 }
 
 export interface GatewayOptions {
-  registryTransport: ClientProxy;
+  transports: GatewayTransports;
   tokens: ApiTokens;
 }
 
@@ -34,10 +34,12 @@ export async function startGateway(platform: Platform, options: GatewayOptions):
     routerOptions: { ignoreTrailingSlash: true },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    GatewayModule.forRoot(platform, options.registryTransport, options.tokens),
+    GatewayModule.forRoot(platform, options.transports, options.tokens),
     adapter,
     { logger: new PinoNestLogger(logger), abortOnError: false },
   );
+  // Model files stream through (never buffered); one file per request, up to the upload limit.
+  await app.register(multipart, { limits: { fileSize: config.ingest.uploadLimitBytes, files: 1, fields: 5, parts: 6 } });
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: a text/plain body is refused with 415 instead of failing validation as a string.
   fastify.removeContentTypeParser('text/plain');

@@ -3,21 +3,22 @@ import { createLogger, createPlatform, loadConfig, runProcess } from '@modelyard
 import { bootstrapAdminToken } from './auth/admin-token.js';
 import { startGateway } from './gateway.app.js';
 
-/** The gateway as its own process: HTTP in front, the registry reached over TCP. */
+/** The gateway as its own process: HTTP in front, the registry and metrics services reached over TCP. */
 await runProcess('gateway', async () => {
   const config = loadConfig();
   const { tokens } = await bootstrapAdminToken(config, 'distributed');
   const logger = createLogger(config).child({ service: 'gateway' });
   const platform = await createPlatform(config, logger, { mode: 'distributed', withDatabase: false });
-  const registryTransport = ClientProxyFactory.create({
-    transport: Transport.TCP,
-    options: { host: config.registry.host, port: config.registry.port },
-  });
-  const gateway = await startGateway(platform, { registryTransport, tokens });
+  const transports = {
+    registry: ClientProxyFactory.create({ transport: Transport.TCP, options: { host: config.registry.host, port: config.registry.port } }),
+    metrics: ClientProxyFactory.create({ transport: Transport.TCP, options: { host: config.metricsRpc.host, port: config.metricsRpc.port } }),
+  };
+  const gateway = await startGateway(platform, { transports, tokens });
   logger.info({ port: gateway.port }, `gateway listening on http://${config.http.host}:${gateway.port}`);
   return async () => {
     await gateway.close();
-    registryTransport.close();
+    transports.registry.close();
+    transports.metrics.close();
     await platform.close();
   };
 });

@@ -2,9 +2,9 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { REGISTRY_PATTERNS } from '@modelyard/contracts';
-import { checkReadiness, PLATFORM, type Platform, type ReadinessReport } from '@modelyard/platform';
+import { checkReadiness, PLATFORM, RegistryClient, type Platform, type ReadinessReport } from '@modelyard/platform';
 import { Public } from '../auth/public.decorator.js';
-import { RegistryClient } from '../registry/registry.client.js';
+
 
 @ApiTags('Health')
 @Public()

@@ -9,9 +9,11 @@ import {
   UpdateModelDto,
   type Actor,
 } from '@modelyard/contracts';
+import { RegistryClient } from '@modelyard/platform';
 import { CurrentActor } from '../auth/current-actor.decorator.js';
+import { UsageSummariesService } from '../stats/usage-summaries.service.js';
 import { ApiProblems } from '../openapi/api-problems.decorator.js';
-import { RegistryClient } from '../registry/registry.client.js';
+
 
 const ID_PARAM = { name: 'id', description: 'Model id (UUID).', format: 'uuid' } as const;
 
@@ -21,14 +23,18 @@ const ID_PARAM = { name: 'id', description: 'Model id (UUID).', format: 'uuid' }
 @ApiProblems(401, 503, 504)
 @Controller('api/v1/ai-models')
 export class ModelsController {
-  constructor(private readonly registry: RegistryClient) {}
+  constructor(
+    private readonly registry: RegistryClient,
+    private readonly usage: UsageSummariesService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List models', description: 'Filter, search, sort and page through the registered models.' })
   @ApiOkResponse({ type: ModelListDto })
   @ApiProblems(422)
-  list(@Query() query: ListModelsQueryDto): Promise<ModelListDto> {
-    return this.registry.send(REGISTRY_PATTERNS.listModels, { query });
+  async list(@Query() query: ListModelsQueryDto): Promise<ModelListDto> {
+    const page = await this.registry.send(REGISTRY_PATTERNS.listModels, { query });
+    return { ...page, items: await this.usage.enrich(page.items) };
   }
 
   @Post()
@@ -39,8 +45,8 @@ export class ModelsController {
   @ApiBody({ type: CreateModelDto })
   @ApiCreatedResponse({ type: ModelDto })
   @ApiProblems(400, 409, 413, 415, 422)
-  create(@CurrentActor() actor: Actor, @Body() body: CreateModelDto): Promise<ModelDto> {
-    return this.registry.send(REGISTRY_PATTERNS.createModel, { actor, body });
+  async create(@CurrentActor() actor: Actor, @Body() body: CreateModelDto): Promise<ModelDto> {
+    return this.usage.enrichOne(await this.registry.send(REGISTRY_PATTERNS.createModel, { actor, body }));
   }
 
   @Get(':id')
@@ -48,8 +54,8 @@ export class ModelsController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: ModelDto })
   @ApiProblems(404)
-  get(@Param('id') id: string): Promise<ModelDto> {
-    return this.registry.send(REGISTRY_PATTERNS.getModel, { id });
+  async get(@Param('id') id: string): Promise<ModelDto> {
+    return this.usage.enrichOne(await this.registry.send(REGISTRY_PATTERNS.getModel, { id }));
   }
 
   @Patch(':id')
@@ -62,8 +68,8 @@ export class ModelsController {
   @ApiBody({ type: UpdateModelDto })
   @ApiOkResponse({ type: ModelDto })
   @ApiProblems(400, 404, 409, 413, 415, 422)
-  update(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: UpdateModelDto): Promise<ModelDto> {
-    return this.registry.send(REGISTRY_PATTERNS.updateModel, { actor, id, body });
+  async update(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: UpdateModelDto): Promise<ModelDto> {
+    return this.usage.enrichOne(await this.registry.send(REGISTRY_PATTERNS.updateModel, { actor, id, body }));
   }
 
   @Delete(':id')
@@ -85,7 +91,7 @@ export class ModelsController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: ModelDto })
   @ApiProblems(404, 409)
-  toggleStatus(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<ModelDto> {
-    return this.registry.send(REGISTRY_PATTERNS.toggleModelStatus, { actor, id });
+  async toggleStatus(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<ModelDto> {
+    return this.usage.enrichOne(await this.registry.send(REGISTRY_PATTERNS.toggleModelStatus, { actor, id }));
   }
 }

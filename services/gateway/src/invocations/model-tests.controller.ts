@@ -1,0 +1,30 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { TestModelDto, TestResultDto, type Actor } from '@modelyard/contracts';
+import { CurrentActor } from '../auth/current-actor.decorator.js';
+import { ApiProblems } from '../openapi/api-problems.decorator.js';
+import { ModelTestsService } from './model-tests.service.js';
+
+@ApiTags('AI models')
+@ApiBearerAuth()
+@ApiProblems(401, 503, 504)
+@Controller('api/v1/ai-models')
+export class ModelTestsController {
+  constructor(private readonly tests: ModelTestsService) {}
+
+  @Post(':id/test')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Test a model',
+    description:
+      'Runs the model once on an inference worker and answers its output. Inputs are checked against the model\'s recorded ' +
+      'signature (name, element type, shape): a mismatch is a 422 naming the field and what was expected. The call is counted in the model\'s stats.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiBody({ type: TestModelDto })
+  @ApiOkResponse({ type: TestResultDto })
+  @ApiProblems(400, 404, 409, 413, 415, 422)
+  test(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: TestModelDto): Promise<TestResultDto> {
+    return this.tests.test(actor, id, body.input_data);
+  }
+}

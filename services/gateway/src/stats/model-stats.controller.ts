@@ -1,0 +1,38 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { METRICS_PATTERNS, ModelStatsDto, ModelStatsQueryDto, REGISTRY_PATTERNS } from '@modelyard/contracts';
+import { DomainException, CommonErrorCode, MetricsClient, RegistryClient } from '@modelyard/platform';
+import { ApiProblems } from '../openapi/api-problems.decorator.js';
+
+const HOUR_MS = 3_600_000;
+
+@ApiTags('AI models')
+@ApiBearerAuth()
+@ApiProblems(401, 503, 504)
+@Controller('api/v1/ai-models')
+export class ModelStatsController {
+  constructor(
+    private readonly registry: RegistryClient,
+    private readonly metrics: MetricsClient,
+  ) {}
+
+  @Get(':id/stats')
+  @ApiOperation({
+    summary: 'Usage statistics of a model',
+    description:
+      'Calls, success rate, latency percentiles (from histograms merged over the range, not averages), throughput and failures by class, ' +
+      'over [from, to) — by default the last hour — with a time series for charts.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: ModelStatsDto })
+  @ApiProblems(404, 422)
+  async stats(@Param('id') id: string, @Query() query: ModelStatsQueryDto): Promise<ModelStatsDto> {
+    const model = await this.registry.send(REGISTRY_PATTERNS.getModel, { id });
+    const to = query.to ?? new Date();
+    const from = query.from ?? new Date(to.getTime() - HOUR_MS);
+    if (from >= to) {
+      throw new DomainException(422, CommonErrorCode.ValidationFailed, '`from` must be before `to`.', [{ field: 'from', detail: 'must be before to' }]);
+    }
+    return this.metrics.send(METRICS_PATTERNS.modelStats, { model_id: model.id, from: from.toISOString(), to: to.toISOString() });
+  }
+}

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { MultipartFile } from '@fastify/multipart';
+import { REGISTRY_PATTERNS, type Actor, type ModelDto } from '@modelyard/contracts';
+import { checkRepoFilePath, InvalidModelFileError, storeArtifact, uploadableExtensionOf } from '@modelyard/model-formats';
+import { APP_CONFIG, BLOB_STORE, LOGGER, RegistryClient, type AppConfig, type BlobStore, type Logger } from '@modelyard/platform';
+import { UploadException } from './upload.exception.js';
+
+/** How often an upload in progress writes its byte count to the record. */
+const PROGRESS_INTERVAL_MS = 1_000;
+
+/**
+ * Model file uploads: the file streams from the request into object storage, checked on the way
+ * (extension, magic bytes, ONNX structure), and is recorded on the model only once it is whole.
+ * The model is `uploading` meanwhile; a refused or broken upload restores its status and stores
+ * nothing.
+ */
+@Injectable()
+export class ModelFilesService {
+  constructor(
+    private readonly registry: RegistryClient,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async upload(actor: Actor, id: string, file: MultipartFile): Promise<ModelDto> {
+    const name = file.filename;
+    const unsafe = checkRepoFilePath(name) ?? (name.includes('/') ? 'it must be a file name, not a path' : null);
+    if (unsafe) throw UploadException.invalidFileName(unsafe);
+    if (!uploadableExtensionOf(name)) throw UploadException.unsupportedExtension(name);
+
+    await this.registry.send(REGISTRY_PATTERNS.beginUpload, { actor, id, file: name });
+    const key = `models/${id}/uploads/${randomUUID()}/${name}`;
+    let bytesDone = 0;
+    let lastReport = Date.now();
+    try {
+      const { artifact, signature } = await storeArtifact(this.blobs, {
+        key,
+        path: name,
+        source: file.file,
+        onBytes: (bytes) => {
+          bytesDone += bytes;
+          if (Date.now() - lastReport < PROGRESS_INTERVAL_MS) return;
+          lastReport = Date.now();
+          const progress = { bytes_done: bytesDone, bytes_total: null, files_done: 0, files_total: 1, current_file: name };
+          void this.registry.send(REGISTRY_PATTERNS.reportProgress, { id, progress }).catch(() => undefined);
+        },
+      });
+      // @fastify/multipart ends the stream early at the limit and marks it, rather than failing it.
+      if (file.file.truncated) throw UploadException.tooLarge(this.config.ingest.uploadLimitBytes);
+      return await this.registry.send(REGISTRY_PATTERNS.completeArtifacts, {
+        actor,
+        id,
+        artifacts: [{ ...artifact, primary: signature !== null }],
+        replace: false,
+        ...(signature && { signature }),
+      });
+    } catch (error) {
+      await this.blobs.delete(key).catch(() => undefined);
+      await this.registry.send(REGISTRY_PATTERNS.markFailed, { actor, id, message: 'upload failed', outcome: 'restore' }).catch((restoreError: unknown) => {
+        this.logger.error({ err: restoreError, model_id: id }, 'could not restore the status of a model after a failed upload');
+      });
+      throw this.explain(error);
+    }
+  }
+
+  private explain(error: unknown): unknown {
+    if (error instanceof InvalidModelFileError) return UploadException.invalidFile(error.message);
+    if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') return UploadException.tooLarge(this.config.ingest.uploadLimitBytes);
+    return error;
+  }
+}
