@@ -591,3 +591,12 @@ describe('deploy/k8s', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe('README', () => {
+  it('documents every configuration variable in its table', () => {
+    const readme = read('README.md');
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## How it is built'));
+    const missing = [...KNOWN_VARIABLES].filter((name) => !table.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+});

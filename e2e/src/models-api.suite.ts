@@ -221,7 +221,7 @@ export function describeModelsApi(mode: string, start: () => Promise<SystemUnder
       it('merges config members: those sent replace, the rest stay', async () => {
         const model = await create({ config: { input_format: 'text', parameters: { temperature: 0.2 }, env: { A: '1' } } });
         const response = await api.patch<ModelDto>(`${BASE}/${model.id}`, { config: { parameters: { temperature: 0.9 } } });
-        expect(response.body.config).toEqual({ input_format: 'text', output_format: null, parameters: { temperature: 0.9 }, env: { A: '1' } });
+        expect(response.body.config).toEqual({ input_format: 'text', output_format: null, parameters: { temperature: 0.9 }, env: { A: '1' }, signature: null });
       });
 
       it('refuses null for required fields, status and source edits, and unknown fields', async () => {
@@ -284,9 +284,10 @@ export function describeModelsApi(mode: string, start: () => Promise<SystemUnder
         expectProblem(await api.post(`${BASE}/${UNKNOWN_ID}/toggle-status`), 404);
       });
 
-      it('does not offer a test endpoint before models can be run', async () => {
+      it("answers the guide's test body for a model with nothing to run with 422 saying why", async () => {
         const model = await create();
-        expectProblem(await api.post(`${BASE}/${model.id}/test`, { input_data: { prompt: 'Hello, how are you?', max_tokens: 100 } }), 404);
+        const problem = expectProblem(await api.post(`${BASE}/${model.id}/test`, { input_data: { prompt: 'Hello, how are you?', max_tokens: 100 } }), 422);
+        expect(problem.detail).toMatch(/no ONNX file/);
       });
     });
 

@@ -93,21 +93,24 @@ export interface DistributedSystem extends SystemUnderTest {
  */
 export async function startDistributedSystem(
   serverUrl: string,
-  options: { infrastructure?: boolean } = {},
+  options: { infrastructure?: boolean; env?: Record<string, string> } = {},
 ): Promise<DistributedSystem> {
   const database = await createScratchDatabase(serverUrl);
   const dataDir = await mkdtemp(join(tmpdir(), 'modelyard-dist-'));
-  const [httpPort, rpcPort, ...healthPorts] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [httpPort, rpcPort, metricsRpcPort, ...healthPorts] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
   const env = {
     MODELYARD_DATABASE_URL: database.url,
     MODELYARD_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     MODELYARD_REGISTRY_HOST: '127.0.0.1',
     MODELYARD_REGISTRY_PORT: String(rpcPort),
+    MODELYARD_METRICS_HOST: '127.0.0.1',
+    MODELYARD_METRICS_PORT: String(metricsRpcPort),
     MODELYARD_HOST: '127.0.0.1',
     MODELYARD_DATA_DIR: dataDir,
     MODELYARD_LOG_LEVEL: 'warn',
     MODELYARD_OUTBOX_POLL_MS: '200',
     ...(options.infrastructure ? infrastructureEnv() : {}),
+    ...options.env,
   };
   const healthPortOf: Record<ServiceName, number> = {
     gateway: httpPort,

@@ -49,14 +49,21 @@ export async function startStandalone(options: StandaloneOptions = {}): Promise<
     const applied = [...(await runRegistryMigrations(platform.database!)), ...(await runMetricsMigrations(platform.database!))];
     logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema is up to date');
 
-    const rpc = new InProcessRpcServer();
-    const registry = await startRegistry(platform, { strategy: rpc });
+    const registryRpc = new InProcessRpcServer();
+    const metricsRpc = new InProcessRpcServer();
+    const registry = await startRegistry(platform, { strategy: registryRpc });
     stops.push(() => registry.close());
-    for (const start of [startIngest, startInference, startMetrics]) {
-      const worker = await start(platform);
+    const metrics = await startMetrics(platform, { strategy: metricsRpc });
+    stops.push(() => metrics.close());
+    const registryTransport = new InProcessRpcClient(registryRpc);
+    for (const start of [startIngest, startInference]) {
+      const worker = await start(platform, { registryTransport });
       stops.push(() => worker.close());
     }
-    const gateway = await startGateway(platform, { registryTransport: new InProcessRpcClient(rpc), tokens });
+    const gateway = await startGateway(platform, {
+      transports: { registry: registryTransport, metrics: new InProcessRpcClient(metricsRpc) },
+      tokens,
+    });
     stops.push(() => gateway.close());
 
     const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
