@@ -315,6 +315,29 @@ export function describeModelLifecycle(label: string, start: (env: Record<string
         expect(ranged.length).toBeGreaterThanOrEqual(1);
       }, 60_000);
 
+      it('shows bytes and files done on the model while it imports', async () => {
+        hub.setDelay(250);
+        try {
+          const created = await create({ name: 'org/tiny-linear', version: 'progress', source: 'huggingface' });
+          const seen: Array<NonNullable<ModelDto['progress']>> = [];
+          let model = created;
+          while (model.status === 'uploading') {
+            if (model.progress) seen.push(model.progress);
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            model = await get(created.id);
+          }
+          expect(model.status).toBe('active');
+          const total = LINEAR_ONNX.length + CONFIG_JSON.length + TOKENIZER_JSON.length;
+          expect(seen.some((progress) => progress.bytes_total === total && progress.files_total === 3)).toBe(true);
+          expect(seen.some((progress) => progress.current_file !== null)).toBe(true);
+          const done = seen.map((progress) => progress.bytes_done);
+          expect(done).toEqual([...done].sort((a, b) => a - b));
+          expect(model.progress).toBeNull();
+        } finally {
+          hub.setDelay(0);
+        }
+      }, 60_000);
+
       it('never stores files with hostile names', async () => {
         const model = await settled((await create({ name: 'org/hostile', source: 'huggingface', include: ['**'] })).id);
         expect(model.status).toBe('active');
