@@ -118,7 +118,9 @@ function addressesOf(env: Record<string, string | undefined>): AppConfig {
 
 /** `node services/<dir>/dist/<file>.js` -> the TypeScript source it is built from, or a problem. */
 function entryPointProblems(where: string, command: unknown, expected?: string): string[] {
-  const parts = Array.isArray(command) ? command.map(String) : typeof command === 'string' ? command.split(/\s+/) : [];
+  const words = Array.isArray(command) ? command.map(String) : typeof command === 'string' ? command.split(/\s+/) : [];
+  // Node and V8 flags (`--max-semi-space-size=32`) may stand between node and the script.
+  const parts = words.filter((word, i) => i === 0 || !/^--[a-z][a-z0-9-]*(=\S+)?$/.test(word));
   const match = parts.length === 2 && parts[0] === 'node' ? /^services\/([\w-]+)\/dist\/([\w-]+)\.js$/.exec(parts[1]!) : null;
   if (!match) return [`${where}: command must be ["node", "services/<service>/dist/<entry>.js"], got ${JSON.stringify(command)}`];
   const [, dir, file] = match;

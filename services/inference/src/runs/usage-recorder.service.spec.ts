@@ -58,11 +58,11 @@ function usage(overrides: Partial<EventPayload<'usage.recorded'>> = {}): EventPa
   return { model_id: MODEL_ID, actor: 'spec', kind: 'invoke', outcome: 'success', error_class: null, latency_ms: 12, worker: 'w1', ...overrides };
 }
 
-function newTestService(maxBuffered?: number) {
+function newTestService(maxBuffered?: number, lingerMs = 0) {
   const bus = new FakeBus();
   const lines: Array<{ level: number; msg: string; [field: string]: unknown }> = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  const sut = new UsageRecorder(bus, logger, maxBuffered);
+  const sut = new UsageRecorder(bus, logger, maxBuffered, lingerMs);
   return { sut, bus, lines };
 }
 
@@ -85,6 +85,22 @@ afterEach(() => {
 });
 
 describe('UsageRecorder', () => {
+  it('lingers: the events of calls close together go out in one publish', async () => {
+    const { sut, bus } = newTestService(undefined, 50);
+    const ids = recordMany(sut, 3);
+    await jest.advanceTimersByTimeAsync(49);
+    expect(bus.batches).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(bus.batches.map((batch) => batch.map((event) => event.id))).toEqual([ids]);
+  });
+
+  it('does not linger once a full batch is waiting', async () => {
+    const { sut, bus } = newTestService(undefined, 50);
+    recordMany(sut, 500);
+    await settle();
+    expect(bus.batches.map((batch) => batch.length)).toEqual([500]);
+  });
+
   it('publishes an event per call: id = call id, type usage.recorded, key = model id', async () => {
     const { sut, bus } = newTestService();
     const callId = randomUUID();

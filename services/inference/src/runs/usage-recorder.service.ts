@@ -6,6 +6,15 @@ import { EVENT_BUS, LOGGER, type EventBus, type Logger } from '@modelyard/platfo
 const MAX_BUFFERED = 100_000;
 /** Optional provider of another bound than MAX_BUFFERED (tests use a small one). */
 export const USAGE_BUFFER_LIMIT = Symbol('UsageBufferLimit');
+/**
+ * How long an event waits for others before a publish. One publish per call would cost the
+ * consumer a transaction per call (in standalone, on the same thread as the calls); 50 ms of
+ * delay in the statistics buys batches. A full batch goes at once.
+ */
+const LINGER_MS = 50;
+/** Optional provider of another linger than LINGER_MS (0: publish at once). */
+export const USAGE_LINGER_MS = Symbol('UsageLingerMs');
+const BATCH_SIZE = 500;
 const RETRY_MS = 1_000;
 const SHUTDOWN_FLUSH_MS = 5_000;
 
@@ -19,6 +28,7 @@ export class UsageRecorder implements OnApplicationShutdown {
   private buffer: Array<EventEnvelope<'usage.recorded'>> = [];
   private flushing: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  private lingerTimer: NodeJS.Timeout | null = null;
   private dropped = 0;
 
   constructor(
@@ -26,6 +36,7 @@ export class UsageRecorder implements OnApplicationShutdown {
     @Inject(LOGGER) private readonly logger: Logger,
     // Nest passes undefined for an optional provider that is missing, so the default applies.
     @Optional() @Inject(USAGE_BUFFER_LIMIT) private readonly maxBuffered: number = MAX_BUFFERED,
+    @Optional() @Inject(USAGE_LINGER_MS) private readonly lingerMs: number = LINGER_MS,
   ) {}
 
   record(callId: string, payload: EventPayload<'usage.recorded'>): void {
@@ -35,7 +46,15 @@ export class UsageRecorder implements OnApplicationShutdown {
       if (this.dropped++ % 1_000 === 0) this.logger.error({ dropped: this.dropped }, 'usage events dropped: the event bus has been unreachable too long');
     }
     // While the bus is down a retry is already scheduled: no new attempt (and warning) per call.
-    if (!this.retryTimer) void this.flush();
+    if (this.retryTimer) return;
+    if (this.lingerMs <= 0 || this.buffer.length >= BATCH_SIZE) {
+      void this.flush();
+    } else {
+      this.lingerTimer ??= setTimeout(() => {
+        this.lingerTimer = null;
+        void this.flush();
+      }, this.lingerMs);
+    }
   }
 
   /** Sends what is buffered; resolves when the buffer is empty or the bus refused (a retry is then scheduled). */
@@ -48,6 +67,7 @@ export class UsageRecorder implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
     const deadline = Date.now() + SHUTDOWN_FLUSH_MS;
     while (this.buffer.length > 0 && Date.now() < deadline) {
       await this.flush();
@@ -58,7 +78,7 @@ export class UsageRecorder implements OnApplicationShutdown {
 
   private async send(): Promise<void> {
     while (this.buffer.length > 0) {
-      const batch = this.buffer.slice(0, 500);
+      const batch = this.buffer.slice(0, BATCH_SIZE);
       try {
         await this.bus.publish(batch);
       } catch (error) {

@@ -45,6 +45,8 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const DEFAULT_PART_SIZE = 16 * MiB;
 const MIN_PART_SIZE = 5 * MiB;
+/** Part buffers kept for reuse between puts (one per put that runs at the same time, up to this). */
+const MAX_SPARE_PARTS = 2;
 const MAX_PART_SIZE = 5 * GiB;
 const MAX_PARTS = 10_000;
 /** Parts copied at once in a multipart copy: server-side work, so a few in parallel are cheap. */
@@ -99,6 +101,12 @@ export class S3BlobStore implements BlobStore {
   private readonly region: string;
   private readonly prefix: string;
   private readonly partSize: number;
+  /**
+   * Full-size part buffers kept between puts. A fresh 16 MiB buffer per put is freed after it, but
+   * the allocator keeps such memory: an ingest worker's RSS grew by ~95 MiB over its imports and
+   * stayed there (bench/RESULTS.md). Reuse caps that at the buffers of the puts that run at once.
+   */
+  private readonly spareParts: Buffer[] = [];
   private readonly maxSingleCopy: number;
   private readonly logger: Logger | undefined;
   private bucketReady: Promise<void> | undefined;
@@ -178,7 +186,7 @@ export class S3BlobStore implements BlobStore {
         }
         hash.update(chunk);
         for (let offset = 0; offset < chunk.length; ) {
-          buffer = withRoom(buffer, filled, chunk.length - offset, partSize, expectedSize);
+          buffer = withRoom(buffer, filled, chunk.length - offset, partSize, expectedSize, (size) => this.takePartBuffer(size));
           const taken = chunk.copy(buffer, filled, offset);
           filled += taken;
           offset += taken;
@@ -205,9 +213,12 @@ export class S3BlobStore implements BlobStore {
           [MEDIA_TYPE_META]: contentType,
           [SHA256_META]: sha256,
         });
+        this.returnPartBuffer(buffer);
         return info;
       }
       if (filled > 0) await this.uploadPart(upload, last);
+      // Only on success: after a failure a request may still be reading it.
+      this.returnPartBuffer(buffer);
       buffer = undefined;
       await this.client.completeMultipartUpload(this.bucket, upload.objectName, upload.uploadId, upload.parts);
       upload = undefined;
@@ -219,6 +230,14 @@ export class S3BlobStore implements BlobStore {
       if (!body.destroyed) body.destroy();
       throw error;
     }
+  }
+
+  private takePartBuffer(size: number): Buffer {
+    return (size === this.partSize && this.spareParts.pop()) || Buffer.allocUnsafe(size);
+  }
+
+  private returnPartBuffer(buffer: Buffer | undefined): void {
+    if (buffer?.length === this.partSize && this.spareParts.length < MAX_SPARE_PARTS) this.spareParts.push(buffer);
   }
 
   async get(key: string, range?: { start: number; end?: number }): Promise<Readable> {
@@ -455,10 +474,17 @@ export class S3BlobStore implements BlobStore {
  * the part size, where it stays, reused for every part. (Growing by doubling would leave about a
  * part's worth of discarded buffers for the garbage collector on every large put.)
  */
-function withRoom(buffer: Buffer | undefined, filled: number, wanted: number, partSize: number, expectedSize?: number): Buffer {
+function withRoom(
+  buffer: Buffer | undefined,
+  filled: number,
+  wanted: number,
+  partSize: number,
+  expectedSize: number | undefined,
+  allocate: (size: number) => Buffer,
+): Buffer {
   if (buffer && (buffer.length === partSize || buffer.length - filled >= wanted)) return buffer;
   const first = expectedSize === undefined ? Math.max(SMALL_BUFFER, wanted) : Math.max(1, expectedSize);
-  const grown = Buffer.allocUnsafe(buffer ? partSize : Math.min(partSize, first));
+  const grown = allocate(buffer ? partSize : Math.min(partSize, first));
   buffer?.copy(grown, 0, 0, filled);
   return grown;
 }
