@@ -7,7 +7,7 @@ import {
   type AnyEventEnvelope,
   type EventEnvelope,
 } from '@modelyard/contracts';
-import type { EventBus, EventSubscription, SubscriptionHandle } from '@modelyard/platform';
+import type { EventBatchSubscription, EventBus, EventHandlerSubscription, SubscriptionHandle } from '@modelyard/platform';
 import { deferred, sleep, track, waitFor } from '../wait-for.util.js';
 
 export interface EventBusContractContext {
@@ -42,6 +42,8 @@ function modelDeleted(key: string, seq: number): EventEnvelope<'model.deleted'> 
 const seqOf = (event: AnyEventEnvelope): number =>
   event.type === 'model.deleted' ? Number(event.payload.version) : Number.NaN;
 
+type WithDefaultTopic<S> = Omit<S, 'topics'> & { topics?: readonly string[] };
+
 /**
  * The behaviour every EventBus adapter must show. The topic is shared by everything that uses the
  * bus (the port routes by event type), so each test uses fresh groups and fresh keys and its
@@ -75,13 +77,30 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
     /** Subscribes a handler that only sees this test's keys. */
     async function subscribe(
       keys: ReadonlySet<string>,
-      subscription: Omit<EventSubscription, 'topics'> & { topics?: readonly string[] },
+      subscription: WithDefaultTopic<EventHandlerSubscription>,
     ): Promise<SubscriptionHandle> {
       const handle = await bus.subscribe({
         topics: [TOPIC],
         ...subscription,
         handle: async (event) => {
           if (keys.has(event.key)) await subscription.handle(event);
+        },
+      });
+      handles.push(handle);
+      return handle;
+    }
+
+    /** Subscribes a batch handler that only sees this test's keys (and is not called for a batch of others'). */
+    async function subscribeBatch(
+      keys: ReadonlySet<string>,
+      subscription: WithDefaultTopic<EventBatchSubscription>,
+    ): Promise<SubscriptionHandle> {
+      const handle = await bus.subscribe({
+        topics: [TOPIC],
+        ...subscription,
+        handleBatch: async (events) => {
+          const mine = events.filter((event) => keys.has(event.key));
+          if (mine.length > 0) await subscription.handleBatch(mine);
         },
       });
       handles.push(handle);
@@ -300,6 +319,188 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
       await waitFor(() => witnessed.includes(second.id), { description: 'the witness group to get the second event' });
       await settle();
       expect(log).toEqual(['start 0', 'end 0', 'closed']);
+    });
+
+    contractTest('delivers every event once to a batch subscription, a key’s events in order, in batches of at most maxBatchSize', async () => {
+      const keys = Array.from({ length: 5 }, () => randomUUID());
+      const perKey = 20;
+      const batches: AnyEventEnvelope[][] = [];
+      const inFlight = new Map<string, number>();
+      const overlaps: string[] = [];
+      const handleBatch = async (events: AnyEventEnvelope[]): Promise<void> => {
+        const batchKeys = new Set(events.map((event) => event.key));
+        for (const key of batchKeys) {
+          const now = (inFlight.get(key) ?? 0) + 1;
+          inFlight.set(key, now);
+          if (now > 1) overlaps.push(key);
+        }
+        // Uneven handling times give a bus that reorders or overlaps the chance to show it.
+        await sleep(events.length % 3);
+        batches.push(events);
+        for (const key of batchKeys) inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
+      };
+      const group = groupName('batch');
+      await subscribeBatch(new Set(keys), { group, maxBatchSize: 7, handleBatch });
+      await subscribeBatch(new Set(keys), { group, maxBatchSize: 7, handleBatch });
+      const events = Array.from({ length: perKey }, (_, seq) => keys.map((key) => modelDeleted(key, seq))).flat();
+
+      await bus.publish(events);
+
+      await waitFor(() => batches.flat().length >= events.length, { description: `${events.length} events in batches` });
+      await settle();
+      const received = batches.flat();
+      expect(received.map((event) => event.id).sort()).toEqual(events.map((event) => event.id).sort());
+      expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(7);
+      // Published in one call, so they queue up together: a bus that only ever hands over one is not batching.
+      expect(Math.max(...batches.map((batch) => batch.length))).toBeGreaterThan(1);
+      const expected = Array.from({ length: perKey }, (_, seq) => seq);
+      for (const key of keys) expect(received.filter((event) => event.key === key).map(seqOf)).toEqual(expected);
+      expect(overlaps).toEqual([]);
+    });
+
+    contractTest('delivers a failed batch again, whole, and acknowledges it once the handler succeeds', async () => {
+      const key = randomUUID();
+      const keys = new Set([key]);
+      const attempts: number[][] = [];
+      const deadLettered: string[] = [];
+      await subscribe(keys, {
+        group: groupName('batch-retry-dlq'),
+        topics: [DEAD_LETTER_TOPIC],
+        handle: async (event) => void deadLettered.push(event.id),
+      });
+      await subscribeBatch(keys, {
+        group: groupName('batch-retry'),
+        maxAttempts: 5,
+        handleBatch: async (events) => {
+          attempts.push(events.map(seqOf));
+          if (attempts.length < 3) throw new Error(`transient failure ${attempts.length}`);
+        },
+      });
+
+      await bus.publish([0, 1, 2].map((seq) => modelDeleted(key, seq)));
+
+      await waitFor(() => attempts.length >= 3, { description: 'the third attempt' });
+      await settle();
+      expect(attempts).toEqual([
+        [0, 1, 2],
+        [0, 1, 2],
+        [0, 1, 2],
+      ]);
+      expect(deadLettered).toEqual([]);
+    });
+
+    contractTest('splits a batch that fails maxAttempts times, parks only the event that fails alone, and moves on in order', async () => {
+      const key = randomUUID();
+      const keys = new Set([key]);
+      const [first, poison, ...rest] = [0, 1, 2, 3].map((seq) => modelDeleted(key, seq));
+      const calls: number[][] = [];
+      const handled: number[] = [];
+      const deadLettered: AnyEventEnvelope[] = [];
+      await subscribe(keys, {
+        group: groupName('batch-poison-dlq'),
+        topics: [DEAD_LETTER_TOPIC],
+        handle: async (event) => void deadLettered.push(event),
+      });
+      await subscribeBatch(keys, {
+        group: groupName('batch-poison'),
+        maxAttempts: 2,
+        handleBatch: async (events) => {
+          calls.push(events.map(seqOf));
+          if (events.some((event) => event.id === poison!.id)) throw new Error('cannot handle this one');
+          handled.push(...events.map(seqOf));
+        },
+      });
+
+      await bus.publish([first!, poison!, ...rest]);
+
+      await waitFor(() => deadLettered.length >= 1 && handled.length >= 3, {
+        description: 'the poison event to be dead-lettered and the others handled',
+      });
+      await settle();
+      // The batch twice, then each event alone: the poison one twice, the others once.
+      expect(calls).toEqual([[0, 1, 2, 3], [0, 1, 2, 3], [0], [1], [1], [2], [3]]);
+      expect(handled).toEqual([0, 2, 3]);
+      expect(deadLettered).toEqual([poison]);
+
+      const later = modelDeleted(key, 4);
+      await bus.publish([later]);
+      await waitFor(() => handled.includes(4), { description: 'a later event of the key' });
+      expect(calls.at(-1)).toEqual([4]);
+    });
+
+    contractTest('redelivers a batch after a failure, so a handler that de-duplicates by event id applies each event once', async () => {
+      const key = randomUUID();
+      const events = [0, 1, 2].map((seq) => modelDeleted(key, seq));
+      const deliveries = new Map<string, number>();
+      const applied: string[] = [];
+      let crashed = false;
+      await subscribeBatch(new Set([key]), {
+        group: groupName('batch-dedupe'),
+        maxAttempts: 3,
+        handleBatch: async (batch) => {
+          for (const event of batch) {
+            deliveries.set(event.id, (deliveries.get(event.id) ?? 0) + 1);
+            if (!applied.includes(event.id)) applied.push(event.id);
+          }
+          // The side effects happened but the acknowledgement is lost, as when a consumer crashes.
+          if (!crashed) {
+            crashed = true;
+            throw new Error('crashed after applying');
+          }
+        },
+      });
+
+      await bus.publish(events);
+
+      await waitFor(() => (deliveries.get(events[2]!.id) ?? 0) >= 2, { description: 'the batch to be delivered again' });
+      await settle();
+      expect([...deliveries.values()]).toEqual([2, 2, 2]);
+      expect(applied).toEqual(events.map((event) => event.id));
+    });
+
+    contractTest('close() of a batch subscription waits for the batch in flight, then delivers nothing more to it', async () => {
+      const key = randomUUID();
+      const keys = new Set([key]);
+      const release = deferred();
+      const started = deferred();
+      const log: string[] = [];
+      const witnessed: string[] = [];
+      await subscribe(keys, { group: groupName('batch-close-witness'), handle: async (event) => void witnessed.push(event.id) });
+      const handle = await subscribeBatch(keys, {
+        group: groupName('batch-close'),
+        handleBatch: async (events) => {
+          log.push(`start ${events.map(seqOf).join(',')}`);
+          started.resolve();
+          await release.promise;
+          log.push('end');
+        },
+      });
+      await bus.publish([modelDeleted(key, 0), modelDeleted(key, 1)]);
+      await started.promise;
+
+      const closing = track(handle.close());
+      await sleep(50);
+      expect(closing.settled).toBe(false);
+      release.resolve();
+      await closing.promise;
+      log.push('closed');
+      expect(log).toEqual(['start 0,1', 'end', 'closed']);
+
+      const later = modelDeleted(key, 2);
+      await bus.publish([later]);
+      await waitFor(() => witnessed.includes(later.id), { description: 'the witness group to get the later event' });
+      await settle();
+      expect(log).toEqual(['start 0,1', 'end', 'closed']);
+    });
+
+    contractTest('refuses a subscription with both handle and handleBatch, neither, or a bad maxBatchSize', async () => {
+      const group = groupName('refused');
+      const handle = async (): Promise<void> => undefined;
+      const both = { group, topics: [TOPIC], handle, handleBatch: handle } as unknown as EventHandlerSubscription;
+      const neither = { group, topics: [TOPIC] } as unknown as EventHandlerSubscription;
+      await expect(bus.subscribe(both)).rejects.toThrow(/exactly one of handle and handleBatch/);
+      await expect(bus.subscribe(neither)).rejects.toThrow(/exactly one of handle and handleBatch/);
+      await expect(bus.subscribe({ group, topics: [TOPIC], handleBatch: handle, maxBatchSize: 0 })).rejects.toThrow(RangeError);
     });
 
     contractTest('refuses ping once closed', async () => {

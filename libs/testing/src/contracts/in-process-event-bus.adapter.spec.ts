@@ -218,6 +218,67 @@ describe('InProcessEventBus', () => {
     expect(attempts).toBe(1);
   });
 
+  it('hands a batch member what has queued on the topic, whatever the keys, at most maxBatchSize at a time', async () => {
+    const bus = newBus();
+    const sizes: number[] = [];
+    await bus.subscribe({ group: 'g', topics: [TOPIC], maxBatchSize: 4, handleBatch: async (events) => void sizes.push(events.length) });
+
+    await bus.publish(Array.from({ length: 10 }, () => modelDeleted(randomUUID())));
+    await bus.drain();
+
+    expect(sizes).toEqual([4, 4, 2]);
+    await bus.close();
+  });
+
+  it('gives every attempt of a batch fresh copies, so a retry does not see what the failed one changed', async () => {
+    const bus = newBus();
+    const seen: string[] = [];
+    await bus.subscribe({
+      group: 'g',
+      topics: [TOPIC],
+      handleBatch: async ([event]) => {
+        seen.push(event!.key);
+        if (seen.length === 1) {
+          event!.key = 'mutated';
+          throw new Error('fails once');
+        }
+      },
+    });
+    const event = modelDeleted(randomUUID());
+
+    await bus.publish([event]);
+    await bus.drain();
+
+    expect(seen).toEqual([event.key, event.key]);
+    await bus.close();
+  });
+
+  it('records a batch event that failed alone as a dead letter with its own attempts', async () => {
+    const bus = newBus();
+    const [good, poison] = [modelDeleted(randomUUID()), modelDeleted(randomUUID())];
+    await bus.subscribe({
+      group: 'g',
+      topics: [TOPIC],
+      maxAttempts: 2,
+      handleBatch: async (events) => {
+        if (events.some((event) => event.id === poison.id)) throw new Error('poison');
+      },
+    });
+
+    await bus.publish([good, poison]);
+    await bus.drain();
+
+    expect(bus.deadLetters()).toEqual([{ topic: TOPIC, group: 'g', event: poison, error: 'poison', attempts: 2 }]);
+    await bus.close();
+  });
+
+  it('keeps a group to one kind of member: batch or single events', async () => {
+    const bus = newBus();
+    await bus.subscribe({ group: 'g', topics: [TOPIC], handleBatch: async () => undefined });
+    await expect(bus.subscribe({ group: 'g', topics: [TOPIC], handle: async () => undefined })).rejects.toThrow(/takes batches/);
+    await bus.close();
+  });
+
   it('rejects a subscription with a bad maxAttempts or no topic', async () => {
     const bus = newBus();
     const handle = async (): Promise<void> => undefined;

@@ -189,6 +189,94 @@ describe('KafkaEventBus on a real broker', () => {
     await waitFor(async () => (await lagOf(group)) === 0, { description: 'the offset to be committed' });
   });
 
+  it('publishes a call bigger than the broker’s largest message, in several requests, keeping each key’s order', async () => {
+    const keys = [randomUUID(), randomUUID()];
+    const perKey = 6_000;
+    const seen = new Map<string, number[]>(keys.map((key) => [key, []]));
+    const subject = bus('big-publish');
+    await subject.subscribe({
+      group: groupName('big-publish'),
+      topics: [TOPIC],
+      handleBatch: async (events) => {
+        for (const event of events) seen.get(event.key)?.push(Number(event.type === 'model.deleted' ? event.payload.version : NaN));
+      },
+    });
+    // 12,000 events of ~230 bytes: each key alone (one partition) has ~1.4 MB, past the broker's 1 MB.
+    const events = Array.from({ length: perKey }, (_, seq) => keys.map((key) => modelDeleted(key, seq))).flat();
+
+    await subject.publish(events);
+
+    await waitFor(() => [...seen.values()].every((seqs) => seqs.length >= perKey), { timeoutMs: REBALANCE_MS, description: 'all 12,000 events' });
+    const expected = Array.from({ length: perKey }, (_, seq) => seq);
+    for (const key of keys) expect(seen.get(key)).toEqual(expected);
+  });
+
+  it('commits a batch subscription’s offset only once its batch handler has finished', async () => {
+    const key = randomUUID();
+    const group = groupName('batch-commit');
+    const release = deferred();
+    let started = false;
+    let handled = false;
+    const subject = bus('batch-commit');
+    await subject.subscribe({
+      group,
+      topics: [TOPIC],
+      handleBatch: async (events) => {
+        if (!events.some((event) => event.key === key)) return;
+        started = true;
+        await release.promise;
+        handled = true;
+      },
+    });
+
+    await subject.publish([modelDeleted(key, 0), modelDeleted(key, 1)]);
+    await waitFor(() => started, { description: 'the batch handler to start' });
+
+    expect(await lagOf(group)).toBe(2);
+    release.resolve();
+    await waitFor(() => handled, { description: 'the batch handler to finish' });
+    await waitFor(async () => (await lagOf(group)) === 0, { description: 'the offsets to be committed' });
+  });
+
+  it('parks an unparsable message met inside a batch at once, and hands over the events on either side of it in order', async () => {
+    const key = randomUUID();
+    const group = groupName('batch-garbage');
+    const calls: string[][] = [];
+    const subject = bus('batch-garbage');
+    await subject.subscribe({
+      group,
+      topics: [TOPIC],
+      handleBatch: async (events) => {
+        const mine = events.filter((event) => event.key === key);
+        if (mine.length > 0) calls.push(mine.map((event) => (event.type === 'model.deleted' ? event.payload.version : event.type)));
+      },
+    });
+    const [before, after] = [modelDeleted(key, 0), modelDeleted(key, 1)];
+    const producer = raw.producer({ allowAutoTopicCreation: false, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+    await producer.connect();
+    try {
+      // One request, one key: the three land together on one partition, as one fetched batch.
+      await producer.send({
+        topic: TOPIC,
+        messages: [
+          { key, value: JSON.stringify(before) },
+          { key, value: '{"not": "an event"}', headers: { 'event-id': 'garbage-in-batch' } },
+          { key, value: JSON.stringify(after) },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+
+    const [letter] = await readDeadLetters((message) => header(message, 'group') === group, 1);
+
+    expect(letter && header(letter, 'event-id')).toBe('garbage-in-batch');
+    expect(letter && header(letter, 'attempts')).toBe('0');
+    await waitFor(() => calls.flat().length >= 2, { description: 'both events to be handled' });
+    expect(calls).toEqual([['0'], ['1']]);
+    await waitFor(async () => (await lagOf(group)) === 0, { description: 'the offsets to be committed' });
+  });
+
   it('delivers to a group what was published while it had no member: the group keeps its offset', async () => {
     const key = randomUUID();
     const group = groupName('durable');

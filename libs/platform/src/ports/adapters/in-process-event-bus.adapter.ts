@@ -1,5 +1,12 @@
 import { EVENT_TOPICS, deadLetterTopicOf, parseEvent, type AnyEventEnvelope } from '@modelyard/contracts';
-import { checkSubscription, type EventBus, type EventSubscription, type SubscriptionHandle } from '../event-bus.port.js';
+import {
+  checkSubscription,
+  deliverBatch,
+  type CheckedSubscription,
+  type EventBus,
+  type EventSubscription,
+  type SubscriptionHandle,
+} from '../event-bus.port.js';
 
 export interface InProcessEventBusOptions {
   /** Delay before the second attempt of a failed delivery; doubles per attempt (default 10 ms). */
@@ -30,8 +37,7 @@ const DEAD_LETTER_TOPICS = new Set(Object.values(EVENT_TOPICS).map((topic) => de
 interface Member {
   readonly group: string;
   readonly topics: ReadonlySet<string>;
-  readonly handle: EventSubscription['handle'];
-  readonly maxAttempts: number;
+  readonly subscription: CheckedSubscription;
   open: boolean;
   readonly inFlight: Set<Promise<unknown>>;
 }
@@ -44,11 +50,14 @@ interface Delivery {
 interface Group {
   readonly name: string;
   members: Member[];
+  /** Whether the members take batches; a group is all one or the other (set by its first member). */
+  batch: boolean;
   /** Round-robin cursor over the members. */
   turn: number;
   /**
-   * One FIFO per topic and key: the in-process stand-in for a Kafka partition. A queue exists
-   * while its runner is working through it, which is what serialises the events of one key.
+   * One FIFO per topic and key (batch groups: per topic), the in-process stand-in for a Kafka
+   * partition. A queue exists while its runner is working through it, which is what serialises
+   * the events of one key.
    */
   readonly queues: Map<string, Delivery[]>;
 }
@@ -64,6 +73,10 @@ interface Group {
  * - a handler that throws gets the event again after a doubling delay, up to `maxAttempts`; then
  *   the event is re-published unchanged to the topic's dead-letter topic, recorded in
  *   `deadLetters()`, and the key moves on;
+ * - a batch group (`handleBatch`) has one queue per topic instead of per key: a batch is what has
+ *   queued on the topic when the previous batch finished (at most `maxBatchSize`), and it is
+ *   retried, split and dead-lettered as `deliverBatch` says. Its members all take batches: a
+ *   group cannot mix `handle` and `handleBatch` members here;
  * - a group starts at the latest event, like a new Kafka group with `auto.offset.reset=latest`:
  *   events published before it subscribed are not replayed.
  *
@@ -100,19 +113,22 @@ export class InProcessEventBus implements EventBus {
 
   async subscribe(subscription: EventSubscription): Promise<SubscriptionHandle> {
     this.assertOpen();
-    const maxAttempts = checkSubscription(subscription, DEFAULT_MAX_ATTEMPTS);
     const member: Member = {
       group: subscription.group,
       topics: new Set(subscription.topics),
-      handle: subscription.handle.bind(subscription),
-      maxAttempts,
+      subscription: checkSubscription(subscription, DEFAULT_MAX_ATTEMPTS),
       open: true,
       inFlight: new Set(),
     };
+    const batch = member.subscription.kind === 'batch';
     let group = this.groups.get(member.group);
     if (!group) {
-      group = { name: member.group, members: [], turn: 0, queues: new Map() };
+      group = { name: member.group, members: [], batch, turn: 0, queues: new Map() };
       this.groups.set(group.name, group);
+    }
+    if (group.members.length === 0 && group.queues.size === 0) group.batch = batch;
+    if (group.batch !== batch) {
+      throw new Error(`consumer group ${group.name} takes ${group.batch ? 'batches' : 'single events'}; a member cannot take the other`);
     }
     group.members.push(member);
     const joined = group;
@@ -148,7 +164,7 @@ export class InProcessEventBus implements EventBus {
       if (!group.members.some((member) => member.open && member.topics.has(topic))) continue;
       // Each group gets its own copy, as it would from the wire: one group cannot see another's edits.
       const delivery: Delivery = { topic, event: structuredClone(event) };
-      const queueKey = `${topic}\u0000${event.key}`;
+      const queueKey = group.batch ? topic : `${topic}\u0000${event.key}`;
       this.pending += 1;
       const queue = group.queues.get(queueKey);
       if (queue) {
@@ -167,11 +183,14 @@ export class InProcessEventBus implements EventBus {
     await new Promise<void>((resolve) => setImmediate(resolve));
     try {
       while (queue.length > 0) {
+        // What the delivery took; the queue may grow meanwhile, and later events wait for the next turn.
+        let taken = 1;
         try {
-          await this.deliver(group, queue[0]);
+          if (group.batch) taken = await this.deliverNextBatch(group, queue);
+          else await this.deliver(group, queue[0]!);
         } finally {
-          queue.shift();
-          this.settleOne();
+          queue.splice(0, taken);
+          for (let i = 0; i < taken; i += 1) this.settleOne();
         }
       }
     } finally {
@@ -183,9 +202,9 @@ export class InProcessEventBus implements EventBus {
   private async deliver(group: Group, { topic, event }: Delivery): Promise<void> {
     let member = this.pickMember(group, topic);
     if (!member) return;
-    const maxAttempts = member.maxAttempts;
+    const maxAttempts = member.subscription.maxAttempts;
     for (let attempt = 1; ; attempt += 1) {
-      const error = await this.invoke(member, event);
+      const error = await this.invoke(member, [event]);
       if (error === undefined) return;
       if (attempt >= maxAttempts) {
         this.deadLetter({ topic, group: group.name, event, error: messageOf(error), attempts: attempt });
@@ -199,11 +218,42 @@ export class InProcessEventBus implements EventBus {
     }
   }
 
-  /** Calls the handler with a fresh copy; resolves with what it threw, or undefined on success. */
-  private invoke(member: Member, event: AnyEventEnvelope): Promise<unknown> {
+  /**
+   * Takes up to `maxBatchSize` deliveries from the head of a topic's queue (all of one topic) and
+   * runs them through the group as one batch; returns how many it took.
+   */
+  private async deliverNextBatch(group: Group, queue: readonly Delivery[]): Promise<number> {
+    const topic = queue[0]!.topic;
+    let member = this.pickMember(group, topic);
+    // Nobody left to take them: dropped, as the per-event path drops its events.
+    if (!member) return queue.length;
+    const taken = queue.slice(0, batchLimitOf(member));
+    await deliverBatch(taken, member.subscription.maxAttempts, {
+      attempt: (items) => this.invoke(member!, items.map(({ event }) => event)),
+      pause: async (failed) => {
+        await this.sleep(Math.min(this.retryDelayMs * 2 ** (failed - 1), this.maxRetryDelayMs));
+        if (this.closed) return false;
+        // The member may have left during the delay; another member of the group takes over.
+        if (!member!.open) member = this.pickMember(group, topic);
+        return member !== undefined;
+      },
+      deadLetter: async ({ event }, error, attempts) =>
+        this.deadLetter({ topic, group: group.name, event, error: messageOf(error), attempts }),
+    });
+    return taken.length;
+  }
+
+  /**
+   * Calls the member's handler with fresh copies (a handler never sees its own edits of an earlier
+   * attempt); resolves with what it threw, or undefined on success. A batch member gets the
+   * events as one batch, a per-event member gets the single event it is given.
+   */
+  private invoke(member: Member, events: readonly AnyEventEnvelope[]): Promise<unknown> {
+    const subscription = member.subscription;
     const run = (async (): Promise<unknown> => {
       try {
-        await member.handle(structuredClone(event));
+        if (subscription.kind === 'batch') await subscription.handleBatch(structuredClone([...events]));
+        else await subscription.handle(structuredClone(events[0]!));
         return undefined;
       } catch (error: unknown) {
         return error ?? new Error('handler threw a nullish value');
@@ -261,6 +311,11 @@ export class InProcessEventBus implements EventBus {
   private assertOpen(): void {
     if (this.closed) throw new Error('event bus is closed');
   }
+}
+
+/** A group's members all take batches (see subscribe), so this is always a batch limit. */
+function batchLimitOf(member: Member): number {
+  return member.subscription.kind === 'batch' ? member.subscription.maxBatchSize : 1;
 }
 
 function messageOf(error: unknown): string {
