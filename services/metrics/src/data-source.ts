@@ -2,12 +2,15 @@ import { runMigrations, typeormOptions, type Database, type ServiceSchema } from
 import { CatalogModelEntity } from './catalog/entities/catalog-model.entity.js';
 import { ProcessedEventEntity } from './events/entities/processed-event.entity.js';
 import { CreateMetricsCatalog1764230500000 } from './migrations/1764230500000-CreateMetricsCatalog.js';
+import { CreateUsageAggregates1764230600000 } from './migrations/1764230600000-CreateUsageAggregates.js';
+import { UsageClaimEntity } from './usage/entities/usage-claim.entity.js';
+import { UsageMinuteEntity } from './usage/entities/usage-minute.entity.js';
 
 /** In order. A new migration is appended here; a released one is never edited. */
-export const METRICS_MIGRATIONS = [CreateMetricsCatalog1764230500000];
+export const METRICS_MIGRATIONS = [CreateMetricsCatalog1764230500000, CreateUsageAggregates1764230600000];
 
 const METRICS_SCHEMA: ServiceSchema = {
-  entities: [CatalogModelEntity, ProcessedEventEntity],
+  entities: [CatalogModelEntity, ProcessedEventEntity, UsageMinuteEntity, UsageClaimEntity],
   migrations: METRICS_MIGRATIONS,
   // Its own history table: the metrics service migrates independently of the registry.
   migrationsTableName: 'metrics_migrations',

@@ -3,10 +3,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PlatformModule, type Platform } from '@modelyard/platform';
 import { ModelCatalogConsumer } from './catalog/model-catalog.consumer.js';
 import { metricsDataSourceOptions } from './data-source.js';
+import { MetricsHealthController } from './health/metrics-health.controller.js';
+import { UsageModule } from './usage/usage.module.js';
 
 /**
- * The metrics service: consumes events into its own tables. It keeps a catalog of models now;
- * usage aggregation and the stats API arrive with the model lifecycle issue.
+ * The metrics service: consumes events into its own tables (a catalog of models, per-minute usage
+ * aggregates) and answers the gateway's usage questions over RPC.
  */
 @Module({})
 export class MetricsModule {
@@ -15,7 +17,8 @@ export class MetricsModule {
     if (!database) throw new Error('the metrics service owns its tables and needs a database');
     return {
       module: MetricsModule,
-      imports: [PlatformModule.forRoot(platform, 'metrics'), TypeOrmModule.forRoot(metricsDataSourceOptions(database))],
+      imports: [PlatformModule.forRoot(platform, 'metrics'), TypeOrmModule.forRoot(metricsDataSourceOptions(database)), UsageModule],
+      controllers: [MetricsHealthController],
       providers: [ModelCatalogConsumer],
     };
   }

@@ -6,5 +6,5 @@ describeMigrations({
   dataSourceOptions: metricsDataSourceOptions,
   run: runMetricsMigrations,
   migrations: METRICS_MIGRATIONS.map((m) => m.name),
-  tables: ['metrics_models', 'metrics_processed_events'],
+  tables: ['metrics_models', 'metrics_processed_events', 'metrics_usage_claims', 'metrics_usage_minutes'],
 });

@@ -33,6 +33,11 @@ export class ModelCatalogConsumer implements OnApplicationBootstrap, OnApplicati
   }
 
   async apply(event: AnyEventEnvelope): Promise<void> {
+    if (event.type === 'usage.recorded') {
+      // Usage events travel on their own topic, to the UsageConsumer: one here was misrouted.
+      this.logger.warn({ event_id: event.id, type: event.type }, 'usage event on the model-events topic; ignored');
+      return;
+    }
     const applied = await this.dataSource.transaction(async (manager) => {
       if (!(await claimEvent(manager, CONSUMER_GROUPS.metrics, event.id))) return false;
       const occurredAt = new Date(event.occurred_at);

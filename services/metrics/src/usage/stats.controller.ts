@@ -1,0 +1,20 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { METRICS_PATTERNS, type MetricsMessages, type ModelStatsDto, type ModelUsageSummary } from '@modelyard/contracts';
+import { StatsService } from './stats.service.js';
+
+/** The gateway's questions about usage, over the metrics service's RPC transport. */
+@Controller()
+export class StatsController {
+  constructor(private readonly stats: StatsService) {}
+
+  @MessagePattern(METRICS_PATTERNS.modelStats)
+  modelStats(@Payload() request: MetricsMessages[typeof METRICS_PATTERNS.modelStats]['request']): Promise<ModelStatsDto> {
+    return this.stats.modelStats(request);
+  }
+
+  @MessagePattern(METRICS_PATTERNS.modelSummaries)
+  modelSummaries(@Payload() request: MetricsMessages[typeof METRICS_PATTERNS.modelSummaries]['request']): Promise<ModelUsageSummary[]> {
+    return this.stats.modelSummaries(request);
+  }
+}

@@ -1,0 +1,266 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstValueFrom } from 'rxjs';
+import { DataSource } from 'typeorm';
+import {
+  METRICS_PATTERNS,
+  type EventEnvelope,
+  type MetricsMessages,
+  type MetricsPattern,
+  type UsageErrorClass,
+} from '@modelyard/contracts';
+import {
+  createLogger,
+  createPlatform,
+  InProcessEventBus,
+  InProcessRpcClient,
+  InProcessRpcServer,
+  loadConfig,
+  type Platform,
+} from '@modelyard/platform';
+import { createScratchDatabase, requireTestDatabaseUrl } from '@modelyard/testing';
+import { runMetricsMigrations, startMetrics, type MetricsApp } from '../src/index.js';
+import { UsageConsumer } from '../src/usage/usage.consumer.js';
+
+type UsageEvent = EventEnvelope<'usage.recorded'>;
+const MINUTE = 60_000;
+
+/** Exact nearest-rank quantile, what the histogram's answer must be within 2% of. */
+const exactQuantile = (values: readonly number[], q: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1]!;
+};
+
+/** The real PostgreSQL of distributed mode, and the embedded PGlite of standalone mode: the SQL must suit both. */
+const TARGETS: Array<[string, () => Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>]> = [
+  [
+    'PostgreSQL',
+    async () => {
+      const scratch = await createScratchDatabase(requireTestDatabaseUrl());
+      return { env: { MODELYARD_DATABASE_URL: scratch.url }, cleanup: () => scratch.drop() };
+    },
+  ],
+  ['PGlite', async () => ({ env: {}, cleanup: async () => undefined })],
+];
+
+describe.each(TARGETS)('metrics service: usage statistics on %s', (target, open) => {
+  let database: Awaited<ReturnType<typeof open>>;
+  let dataDir: string;
+  let platform: Platform;
+  let metrics: MetricsApp;
+  let rpc: InProcessRpcClient;
+
+  beforeAll(async () => {
+    database = await open();
+  });
+  afterAll(async () => {
+    await database?.cleanup();
+  });
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'modelyard-usage-'));
+    const config = loadConfig({ MODELYARD_DATA_DIR: dataDir, MODELYARD_LOG_LEVEL: 'silent', ...database.env });
+    platform = await createPlatform(config, createLogger(config), {
+      mode: target === 'PGlite' ? 'standalone' : 'distributed',
+      withDatabase: true,
+      inMemoryDatabase: true,
+    });
+    await runMetricsMigrations(platform.database!);
+    const server = new InProcessRpcServer();
+    metrics = await startMetrics(platform, { strategy: server });
+    rpc = new InProcessRpcClient(server);
+    await sql('TRUNCATE metrics_usage_minutes, metrics_usage_claims');
+  });
+  afterEach(async () => {
+    await metrics.close();
+    await platform.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const sql = <T = unknown>(text: string, params?: unknown[]) => metrics.app.get(DataSource).query<T>(text, params);
+  const settle = () => (platform.eventBus as InProcessEventBus).drain();
+  const ask = <P extends MetricsPattern>(pattern: P, request: MetricsMessages[P]['request']) =>
+    firstValueFrom(rpc.send<MetricsMessages[P]['response']>(pattern, request));
+
+  function usage(
+    modelId: string,
+    at: number,
+    latencyMs: number,
+    outcome: { error: UsageErrorClass | null } = { error: null },
+  ): UsageEvent {
+    return {
+      id: randomUUID(),
+      type: 'usage.recorded',
+      key: modelId,
+      occurred_at: new Date(at).toISOString(),
+      payload: {
+        model_id: modelId,
+        actor: 'int-test',
+        kind: 'invoke',
+        outcome: outcome.error ? 'failure' : 'success',
+        error_class: outcome.error,
+        latency_ms: latencyMs,
+        worker: 'worker-1',
+      },
+    };
+  }
+
+  const minutes = () =>
+    sql<Array<{ model_id: string; minute: Date; calls: string; successes: string; failures: string; latency: object; errors: object }>>(
+      'SELECT * FROM metrics_usage_minutes ORDER BY model_id, minute',
+    );
+
+  it('counts a batch holding duplicates once, and a batch delivered again changes nothing', async () => {
+    const model = randomUUID();
+    const start = Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE;
+    const events = [
+      usage(model, start + 1_000, 12),
+      usage(model, start + 2_000, 15, { error: 'timeout' }),
+      usage(model, start + MINUTE + 5, 40),
+    ];
+
+    // The second copy of the first event comes in the same batch (the bus takes what has queued).
+    await platform.eventBus.publish([...events, events[0]!]);
+    await settle();
+
+    const once = await minutes();
+    expect(once.map(({ minute, calls, successes, failures, errors }) => ({ minute: minute.getTime(), calls, successes, failures, errors }))).toEqual([
+      { minute: start, calls: '2', successes: '1', failures: '1', errors: { timeout: 1 } },
+      { minute: start + MINUTE, calls: '1', successes: '1', failures: '0', errors: {} },
+    ]);
+    const scrape = (await platform.metrics.scrape()).body;
+    expect(scrape).toMatch(/modelyard_events_consumed_total\{group="modelyard-metrics-usage",type="usage.recorded",outcome="applied"\} 3/);
+    expect(scrape).toMatch(/modelyard_events_consumed_total\{group="modelyard-metrics-usage",type="usage.recorded",outcome="duplicate"\} 1/);
+    expect(scrape).toMatch(/modelyard_event_batch_size_count\{group="modelyard-metrics-usage"\} 1/);
+
+    // At-least-once delivery: the whole batch again, as after a crash before the offset commit.
+    await platform.eventBus.publish(events);
+    await settle();
+
+    expect(await minutes()).toEqual(once);
+    expect((await sql<Array<{ n: number }>>('SELECT count(*)::int AS n FROM metrics_usage_claims'))[0]!.n).toBe(3);
+  });
+
+  it('counts overlapping batches applied at the same time once', async () => {
+    const model = randomUUID();
+    const at = Date.now() - 5 * MINUTE;
+    const events = Array.from({ length: 500 }, (_, i) => usage(model, at + i, 1 + (i % 50)));
+    const consumer = metrics.app.get(UsageConsumer);
+
+    // Two members applying the same events at once, as during a partition hand-over.
+    await Promise.all([consumer.applyBatch(events.slice(0, 400)), consumer.applyBatch(events.slice(100)), consumer.applyBatch(events)]);
+
+    const [row] = await minutes();
+    expect(row?.calls).toBe('500');
+  });
+
+  it('answers stats over a range: totals, percentiles within 2%, errors by class, a series per minute', async () => {
+    const model = randomUUID();
+    const from = Math.floor(Date.now() / MINUTE) * MINUTE - 3 * 60 * MINUTE;
+    const latencies: number[] = [];
+    const events: UsageEvent[] = [];
+    // 30 minutes, 40 calls each; latency 1..1200 ms spread over the whole range; 1 in 10 fails.
+    for (let minute = 0; minute < 30; minute += 1) {
+      for (let call = 0; call < 40; call += 1) {
+        const latency = 1 + ((minute * 40 + call) * 7919) % 1200;
+        const error: UsageErrorClass | null = call % 10 === 0 ? (minute % 3 === 0 ? 'runtime_error' : 'invalid_input') : null;
+        latencies.push(latency);
+        events.push(usage(model, from + minute * MINUTE + call * 1_000, latency, { error }));
+      }
+    }
+    // Outside the range on either side: must not count.
+    events.push(usage(model, from - 1, 5), usage(model, from + 60 * MINUTE, 5));
+    await platform.eventBus.publish(events);
+    await settle();
+
+    const stats = await ask(METRICS_PATTERNS.modelStats, {
+      model_id: model,
+      from: new Date(from).toISOString(),
+      to: new Date(from + 60 * MINUTE).toISOString(),
+    });
+
+    expect(stats).toMatchObject({ model_id: model, calls: 1_200, step_seconds: 60 });
+    expect(stats.success_rate).toBeCloseTo(1_080 / 1_200, 12);
+    expect(stats.throughput_rps).toBeCloseTo(1_200 / 3_600, 12);
+    for (const [name, q] of [['p50', 0.5], ['p95', 0.95], ['p99', 0.99]] as const) {
+      const exact = exactQuantile(latencies, q);
+      expect(Math.abs(stats.latency_ms![name] - exact) / exact).toBeLessThanOrEqual(0.02);
+    }
+    expect(stats.errors).toEqual([
+      { class: 'invalid_input', count: 80 },
+      { class: 'runtime_error', count: 40 },
+    ]);
+    expect(stats.series).toHaveLength(60);
+    expect(stats.series.slice(0, 30).every((point) => point.calls === 40 && point.success_rate === 0.9)).toBe(true);
+    expect(stats.series[30]).toEqual({ start: new Date(from + 30 * MINUTE).toISOString(), calls: 0, success_rate: null, latency_ms: null });
+    const firstMinute = latencies.slice(0, 40);
+    expect(Math.abs(stats.series[0]!.latency_ms!.p99 - exactQuantile(firstMinute, 0.99)) / exactQuantile(firstMinute, 0.99)).toBeLessThanOrEqual(0.02);
+
+    // A day: 15-minute steps, the same totals.
+    const day = await ask(METRICS_PATTERNS.modelStats, {
+      model_id: model,
+      from: new Date(from - 12 * 60 * MINUTE).toISOString(),
+      to: new Date(from + 12 * 60 * MINUTE).toISOString(),
+    });
+    expect(day).toMatchObject({ calls: 1_202, step_seconds: 900 });
+    expect(day.series).toHaveLength(96);
+  });
+
+  it('answers 422 problems for a bad range over RPC', async () => {
+    const model = randomUUID();
+    const problem = await ask(METRICS_PATTERNS.modelStats, { model_id: model, from: '2026-01-01T00:00:00Z', to: '2026-06-01T00:00:00Z' }).catch(
+      (error: unknown) => error,
+    );
+    expect(problem).toMatchObject({ status: 422, code: 'validation_failed', errors: [{ field: 'to', detail: 'must be at most 90 days after from' }] });
+    await expect(ask(METRICS_PATTERNS.modelStats, { model_id: model, from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' })).rejects.toMatchObject({
+      status: 422,
+    });
+  });
+
+  it('summarises the last hour of the models that had calls', async () => {
+    const [busy, quiet, silent] = [randomUUID(), randomUUID(), randomUUID()];
+    const now = Date.now();
+    await platform.eventBus.publish([
+      usage(busy, now - 30 * MINUTE, 10),
+      usage(busy, now - 20 * MINUTE, 20, { error: 'timeout' }),
+      usage(busy, now - 10 * MINUTE, 30),
+      usage(busy, now - 2 * 60 * MINUTE, 999),
+      usage(quiet, now - 3 * 60 * MINUTE, 5),
+    ]);
+    await settle();
+
+    const summaries = await ask(METRICS_PATTERNS.modelSummaries, { model_ids: [silent, quiet, busy] });
+
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]).toMatchObject({ model_id: busy, calls: 3, success_rate: 2 / 3 });
+    expect(Math.abs(summaries[0]!.latency_p50_ms! - 20) / 20).toBeLessThanOrEqual(0.02);
+  });
+
+  it('refuses events older than the claim retention, and prunes claims that old', async () => {
+    const model = randomUUID();
+    const eightDaysAgo = Date.now() - 8 * 24 * 60 * MINUTE;
+    await platform.eventBus.publish([usage(model, eightDaysAgo, 10), usage(model, Date.now() - MINUTE, 10)]);
+    await settle();
+    expect((await minutes()).map((row) => row.calls)).toEqual(['1']);
+    expect((await platform.metrics.scrape()).body).toMatch(/outcome="expired"\} 1/);
+
+    // Claims of events that old (say, kept from before the service refused them).
+    await sql(
+      `INSERT INTO metrics_usage_claims (event_id, occurred_at) SELECT gen_random_uuid(), $1::timestamptz FROM generate_series(1, 2500)`,
+      [new Date(eightDaysAgo)],
+    );
+    const consumer = metrics.app.get(UsageConsumer);
+
+    expect(await consumer.prune()).toBe(2_500);
+    expect((await sql<Array<{ n: number }>>('SELECT count(*)::int AS n FROM metrics_usage_claims'))[0]!.n).toBe(1);
+  });
+
+  it('answers its health pattern', async () => {
+    const report = await ask(METRICS_PATTERNS.health, {});
+    expect(report.status).toBe('ok');
+    expect(Object.keys(report.checks).sort()).toEqual(['blob_store', 'database', 'event_bus', 'job_queue']);
+  });
+});
