@@ -137,6 +137,18 @@ export function describeModelLifecycle(label: string, start: (env: Record<string
         });
       });
 
+      it('replaces a file uploaded again under the same name', async () => {
+        const model = await create(newModelBody({ type: 'embedding' }));
+        const first = (await upload(model.id, 'linear.onnx', LINEAR_ONNX)).body;
+        const other = linearOnnxModel({ weights: WEIGHTS, bias: [1, 2, 3] });
+        const second = await upload(model.id, 'linear.onnx', other);
+        expect(second.status).toBe(201);
+        expect(second.body.artifacts).toEqual([expect.objectContaining({ path: 'linear.onnx', sha256: sha256Hex(other), primary: true })]);
+        expect(second.body.artifacts[0]!.key).not.toBe(first.artifacts[0]!.key);
+        const response = await test(model.id, { inputs: { x: [[0, 0, 0, 0]] } });
+        expect(response.body.output['y']!.data).toEqual([[1, 2, 3]]);
+      });
+
       it('refuses a file whose bytes do not match its extension, and changes nothing', async () => {
         const model = await create(newModelBody());
         const response = await upload(model.id, 'weights.onnx', Buffer.from('{"this": "is json, not onnx"}'));

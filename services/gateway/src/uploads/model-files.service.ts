@@ -30,7 +30,7 @@ export class ModelFilesService {
     if (unsafe) throw UploadException.invalidFileName(unsafe);
     if (!uploadableExtensionOf(name)) throw UploadException.unsupportedExtension(name);
 
-    await this.registry.send(REGISTRY_PATTERNS.beginUpload, { actor, id, file: name });
+    const before = await this.registry.send(REGISTRY_PATTERNS.beginUpload, { actor, id, file: name });
     const key = `models/${id}/uploads/${randomUUID()}/${name}`;
     let bytesDone = 0;
     let lastReport = Date.now();
@@ -49,13 +49,17 @@ export class ModelFilesService {
       });
       // @fastify/multipart ends the stream early at the limit and marks it, rather than failing it.
       if (file.file.truncated) throw UploadException.tooLarge(this.config.ingest.uploadLimitBytes);
-      return await this.registry.send(REGISTRY_PATTERNS.completeArtifacts, {
+      const model = await this.registry.send(REGISTRY_PATTERNS.completeArtifacts, {
         actor,
         id,
         artifacts: [{ ...artifact, primary: signature !== null }],
         replace: false,
         ...(signature && { signature }),
       });
+      // A file of the same name was replaced: its blob is no longer referenced.
+      const replaced = before.artifacts.find((old) => old.path === name && old.key !== key);
+      if (replaced) await this.blobs.delete(replaced.key).catch((error: unknown) => this.logger.warn({ err: error, key: replaced.key }, 'replaced model file not deleted'));
+      return model;
     } catch (error) {
       await this.blobs.delete(key).catch(() => undefined);
       await this.registry.send(REGISTRY_PATTERNS.markFailed, { actor, id, message: 'upload failed', outcome: 'restore' }).catch((restoreError: unknown) => {

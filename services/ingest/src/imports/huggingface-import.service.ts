@@ -123,6 +123,11 @@ export class HuggingFaceImportService {
       metadata,
       commit,
     });
+    // A re-import replaces the files: those of the earlier one that are not kept are unreferenced now.
+    const kept = new Set(stored.map((artifact) => artifact.key));
+    for (const old of model.artifacts.filter((artifact) => !kept.has(artifact.key))) {
+      await this.blobs.delete(old.key).catch((error: unknown) => this.logger.warn({ err: error, key: old.key }, 'replaced model file not deleted'));
+    }
     this.logger.info({ model_id: model.id, repo: job.repo, commit, files: stored.length, bytes: progress.total }, 'import complete');
   }
 
