@@ -12,6 +12,9 @@ export interface Actor {
   name: string;
 }
 
+/** The actor of changes the platform makes itself (imports, a model that fails to load). */
+export const SYSTEM_ACTOR: Actor = { name: 'system' };
+
 /** Request and response of each gateway → registry message pattern. */
 export interface RegistryMessages {
   [REGISTRY_PATTERNS.listModels]: { request: { query: ListModelsQueryDto }; response: ModelListDto };

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import {
   JOB_QUEUES,
   REGISTRY_PATTERNS,
+  SYSTEM_ACTOR,
   type InferenceRunResult,
   type JobPayload,
   type JobProblem,
@@ -12,15 +13,13 @@ import {
   type UsageErrorClass,
 } from '@modelyard/contracts';
 import { buildFeeds, InputValidationError, toTensorValue, type InputTensor } from '@modelyard/model-formats';
-import { BlobNotFoundError, LOGGER, METRICS, RegistryClient, type Logger, type Metrics } from '@modelyard/platform';
+import { BlobNotFoundError, LOGGER, messageOf, METRICS, RegistryClient, type Logger, type Metrics } from '@modelyard/platform';
 import { ArtifactIntegrityError, ModelLoadError } from '../runtime/runtime.exception.js';
 import { SessionPool } from '../runtime/session-pool.service.js';
 import { UsageRecorder } from './usage-recorder.service.js';
 
 type RunJob = JobPayload<'inference.run'>;
 
-/** Changes the platform makes itself are recorded as made by `system`. */
-const SYSTEM = { name: 'system' };
 
 /** The name this worker gives itself in answers and usage events. */
 export const WORKER_NAME = `inference@${hostname()}-${process.pid}`;
@@ -106,7 +105,7 @@ export class InferenceRunService {
       if (!(error instanceof ModelLoadError || error instanceof ArtifactIntegrityError || error instanceof BlobNotFoundError)) throw error;
       const reason = error instanceof BlobNotFoundError ? `the model file ${job.artifact.path} is missing from storage` : error.message;
       this.logger.warn({ model_id: job.model_id, reason }, 'model failed to load; marking it in error');
-      await this.registry.send(REGISTRY_PATTERNS.markFailed, { actor: SYSTEM, id: job.model_id, message: `failed to load: ${reason}`, outcome: 'error' });
+      await this.registry.send(REGISTRY_PATTERNS.markFailed, { actor: SYSTEM_ACTOR, id: job.model_id, message: `failed to load: ${reason}`, outcome: 'error' });
       throw new CallFailure('model_load_failed', { status: 409, code: 'model_load_failed', detail: `The model could not be loaded and is now in error: ${reason}` });
     }
   }
@@ -125,6 +124,3 @@ export class InferenceRunService {
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

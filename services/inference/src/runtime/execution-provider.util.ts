@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import onnxProto from 'onnx-proto';
 import { InferenceSession, listSupportedBackends } from 'onnxruntime-node';
-import type { AppConfig } from '@modelyard/platform';
+import { messageOf, type AppConfig } from '@modelyard/platform';
 import { ExecutionProviderUnavailableError } from './runtime.exception.js';
 
 export type ExecutionProvider = 'cpu' | 'cuda';
@@ -139,8 +139,3 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-export function messageOf(error: unknown): string {
-  // Duck-typed: errors thrown by the native binding may not pass `instanceof Error` in a Jest VM context.
-  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') return error.message;
-  return String(error);
-}

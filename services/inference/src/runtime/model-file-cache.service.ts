@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, BLOB_STORE, LOGGER, METRICS, type AppConfig, type BlobStore, type Logger, type Metrics } from '@modelyard/platform';
+import { APP_CONFIG, BLOB_STORE, LOGGER, METRICS, syncDirectory, type AppConfig, type BlobStore, type Logger, type Metrics } from '@modelyard/platform';
 import { ArtifactIntegrityError } from './runtime.exception.js';
 
 /** A model file as the registry records it: where it is stored and what it must hash to. */
@@ -181,18 +181,5 @@ async function sizeOf(file: string): Promise<number | undefined> {
     const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
     if (code === 'ENOENT') return undefined;
     throw error;
-  }
-}
-
-/** Makes a rename durable. Best effort: not every platform lets a directory be opened and fsynced. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // The rename itself succeeded; only its durability across a power cut is weaker here.
-  } finally {
-    await handle?.close();
   }
 }

@@ -1,11 +1,10 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { InferenceSession } from 'onnxruntime-node';
-import { APP_CONFIG, LOGGER, METRICS, type AppConfig, type Logger, type Metrics } from '@modelyard/platform';
+import { APP_CONFIG, LOGGER, messageOf, METRICS, type AppConfig, type Logger, type Metrics } from '@modelyard/platform';
 import {
   CUDA_PROBE,
   chooseExecutionProviders,
-  messageOf,
   type CudaProbe,
   type ExecutionProvider,
   type ExecutionProviderChoice,

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { downloadFile, HubApiError, listFiles, modelInfo } from '@huggingface/hub';
-import { REGISTRY_PATTERNS, type ArtifactDto, type JobPayload, type ModelDto, type ModelSignature } from '@modelyard/contracts';
+import { REGISTRY_PATTERNS, SYSTEM_ACTOR, type ArtifactDto, type JobPayload, type ModelDto, type ModelSignature } from '@modelyard/contracts';
 import { formatOfPath, InvalidModelFileError, primaryOnnxArtifact, readOnnxSignature, storeArtifact } from '@modelyard/model-formats';
 import {
   APP_CONFIG,
@@ -9,6 +9,7 @@ import {
   BlobIntegrityError,
   DomainException,
   LOGGER,
+  messageOf,
   RegistryClient,
   type AppConfig,
   type BlobStore,
@@ -18,8 +19,6 @@ import { ChecksumMismatchError, GitBlobVerifier, resumableDownload } from './hub
 import { ImportFailure } from './import.exception.js';
 import { importedMetadata, planImport, type HubFile } from './import-plan.util.js';
 
-/** Changes the platform makes itself are recorded as made by `system`. */
-const SYSTEM = { name: 'system' };
 const PROGRESS_INTERVAL_MS = 1_000;
 /** A card bigger than this is not read for a description. */
 const README_LIMIT_BYTES = 1024 * 1024;
@@ -62,7 +61,7 @@ export class HuggingFaceImportService {
       }
       const message = permanent ?? `import of ${job.repo} failed after ${attempt} attempts: ${messageOf(error)}`;
       this.logger.warn({ model_id: job.model_id, repo: job.repo, reason: message }, 'import failed');
-      await this.registry.send(REGISTRY_PATTERNS.markFailed, { actor: SYSTEM, id: job.model_id, message, outcome: 'error' });
+      await this.registry.send(REGISTRY_PATTERNS.markFailed, { actor: SYSTEM_ACTOR, id: job.model_id, message, outcome: 'error' });
       return 'failed';
     }
   }
@@ -95,7 +94,7 @@ export class HuggingFaceImportService {
     for (const file of plan.files) {
       progress.startFile(file.path);
       const key = `models/${model.id}/hf/${commit}/${file.path}`;
-      const { artifact, signature } = await this.storeFile(job.repo, commit, file, key, (bytes) => progress.add(bytes));
+      const { artifact, signature } = await this.storeFile(job, commit, file, key, (bytes) => progress.add(bytes));
       stored.push(artifact);
       if (signature) signatures.set(artifact.path, signature);
       progress.endFile();
@@ -115,7 +114,7 @@ export class HuggingFaceImportService {
       plan.files,
     );
     await this.registry.send(REGISTRY_PATTERNS.completeArtifacts, {
-      actor: SYSTEM,
+      actor: SYSTEM_ACTOR,
       id: model.id,
       artifacts: stored.map((artifact) => ({ ...artifact, primary: artifact === primary })),
       replace: true,
@@ -133,7 +132,7 @@ export class HuggingFaceImportService {
 
   /** Streams one file into storage, or reuses it when an earlier attempt already stored it whole. */
   private async storeFile(
-    repo: string,
+    job: ImportJob,
     commit: string,
     file: HubFile,
     key: string,
@@ -153,10 +152,10 @@ export class HuggingFaceImportService {
     let source: Readable =
       file.size === 0
         ? Readable.from([], { objectMode: false })
-        : resumableDownload((offset) => this.openHubFile(repo, commit, file.path, offset), file.size, {
-            isRetryable: (error) => !(error instanceof ImportFailure || (error instanceof HubApiError && error.statusCode < 500 && error.statusCode !== 408 && error.statusCode !== 429)),
+        : resumableDownload((offset) => this.openHubFile(job.repo, commit, file.path, offset), file.size, {
+            isRetryable: (error) => this.permanentReason(error, job) === undefined,
             onResume: (offset, error) =>
-              this.logger.warn({ repo, path: file.path, offset, reason: messageOf(error) }, 'download interrupted; resuming where it stopped'),
+              this.logger.warn({ repo: job.repo, path: file.path, offset, reason: messageOf(error) }, 'download interrupted; resuming where it stopped'),
           });
     if (!file.lfs && file.oid) {
       const download = source;
@@ -284,6 +283,3 @@ function isNoTransfer(error: unknown): boolean {
 
 const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

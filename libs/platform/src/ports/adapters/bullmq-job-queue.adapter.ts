@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { Job, Queue, QueueEvents, Worker, type JobProgress, type JobState as BullJobState } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../../logging/logger.js';
+import { messageOf } from '../../errors/error-message.util.js';
 import { checkJobOptions, JobFailedError,
   JobTimeoutError,
   type ActiveJob,
@@ -404,6 +405,3 @@ function isErrorLike(value: unknown): value is Error {
   return typeof value === 'object' && value !== null && 'message' in value && typeof value.message === 'string';
 }
 
-function messageOf(error: unknown): string {
-  return isErrorLike(error) ? error.message : String(error);
-}

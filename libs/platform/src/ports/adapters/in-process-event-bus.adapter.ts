@@ -7,6 +7,7 @@ import {
   type EventSubscription,
   type SubscriptionHandle,
 } from '../event-bus.port.js';
+import { messageOf } from '../../errors/error-message.util.js';
 
 export interface InProcessEventBusOptions {
   /** Delay before the second attempt of a failed delivery; doubles per attempt (default 10 ms). */
@@ -318,6 +319,3 @@ function batchLimitOf(member: Member): number {
   return member.subscription.kind === 'batch' ? member.subscription.maxBatchSize : 1;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

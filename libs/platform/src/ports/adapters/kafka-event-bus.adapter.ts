@@ -29,6 +29,7 @@ import {
   type SubscriptionHandle,
 } from '../event-bus.port.js';
 import type { DeadLetter } from './in-process-event-bus.adapter.js';
+import { messageOf } from '../../errors/error-message.util.js';
 
 // kafkajs is CommonJS: its classes come off the default export under ESM.
 const { Kafka, KafkaJSError, Partitioners, logLevel } = kafkajs;
@@ -790,9 +791,6 @@ function headerText(value: IHeaders[string]): string | undefined {
   return first === undefined ? undefined : first.toString();
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

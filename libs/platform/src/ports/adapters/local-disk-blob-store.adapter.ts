@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { syncDirectory } from '../../fs/sync-directory.util.js';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -245,17 +246,4 @@ function parseMeta(text: string, file: string): StoredMeta {
     return { size: value.size, sha256: value.sha256, contentType: value.contentType };
   }
   throw new Error(`corrupt blob metadata in ${file}`);
-}
-
-/** Makes a rename durable. Best effort: not every platform lets a directory be opened and fsynced. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // The rename itself succeeded; only its durability across a power cut is weaker here.
-  } finally {
-    await handle?.close();
-  }
 }

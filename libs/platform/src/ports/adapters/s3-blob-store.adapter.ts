@@ -12,6 +12,7 @@ import {
   type BlobStore,
   type PutBlobOptions,
 } from '../blob-store.port.js';
+import { messageOf } from '../../errors/error-message.util.js';
 
 export interface S3BlobStoreOptions {
   /** `http://host:port` or `https://host:port`. */
@@ -514,8 +515,3 @@ function metaValue(metaData: Record<string, unknown>, name: string): string | un
   return undefined;
 }
 
-function messageOf(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string'
-    ? error.message
-    : String(error);
-}
