@@ -32,17 +32,16 @@
 // removed (each file is deleted right after its measurement), the private Redis database emptied;
 // infrastructure that was not running before is stopped again.
 // Results: <out>/results.json, <out>/results.md (printed too), logs in <out>/logs/.
-import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { compileTestingHelpers, cpuMs, createHarness, freePort, log, median, ROOT, sleep } from './lib/harness.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const { values: opts } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
@@ -55,18 +54,7 @@ const { values: opts } = parseArgs({
     report: { type: 'string' },
   },
 });
-const CLK_TCK = 100;
 const MiB = 1024 * 1024;
-
-/** CPU time (user + system, ms) of a process, or of one of its threads (`/proc/<pid>/task/<tid>`). */
-function cpuMs(pid, tid) {
-  try {
-    const fields = readFileSync(tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
 
 /** VmRSS or VmHWM of a process, bytes. */
 function memory(pid, field = 'VmRSS') {
@@ -137,74 +125,7 @@ async function runBenchmark() {
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(join(OUT, 'logs'), { recursive: true });
   const WORK = mkdtempSync(join(tmpdir(), 'modelyard-bench-hf-'));
-  const log = (...parts) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...parts);
-
-  const cleanups = [];
-  let cleaned = false;
-  const cleanUp = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    for (const step of cleanups.reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        log('clean-up step failed:', error.message);
-      }
-    }
-    rmSync(WORK, { recursive: true, force: true });
-  };
-  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
-
-  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-  const freePort = () =>
-    new Promise((ok, fail) => {
-      const server = createServer();
-      server.once('error', fail);
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address();
-        server.close(() => ok(port));
-      });
-    });
-  const answersOk = async (url) => {
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
-      return response.ok;
-    } catch {
-      return false;
-    }
-  };
-
-  async function startProcess(name, entry, env, readyUrl, timeoutMs = 90_000) {
-    const nodeArgs = opts.profile ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'profile', name)] : [];
-    const child = spawn(process.execPath, [...nodeArgs, entry], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const append = (chunk) => {
-      output += chunk;
-      if (output.length > 2_000_000) output = output.slice(-1_000_000);
-    };
-    child.stdout.on('data', append);
-    child.stderr.on('data', append);
-    let exited = false;
-    const exit = new Promise((r) => child.once('exit', (code) => ((exited = true), r(code))));
-    const stop = async () => {
-      if (!exited) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        await exit;
-        clearTimeout(timer);
-      }
-      writeFileSync(join(OUT, 'logs', `${name}.log`), output);
-    };
-    cleanups.push(stop);
-    const deadline = Date.now() + timeoutMs;
-    while (!(await answersOk(readyUrl))) {
-      if (exited) throw new Error(`${name} exited during start-up:\n${output.slice(-4000)}`);
-      if (Date.now() > deadline) throw new Error(`${name} not ready at ${readyUrl} after ${timeoutMs} ms:\n${output.slice(-4000)}`);
-      await sleep(100);
-    }
-    return { name, pid: child.pid, stop, output: () => output };
-  }
+  const { cleanups, cleanUp, startProcess, ensureInfrastructure, scratchDatabase, privateRedisUrl, scratchBucket } = createHarness({ out: OUT, profile: opts.profile, work: WORK });
 
   /** Samples a process's memory every 50 ms, from a VmHWM reset now; `stop()` gives the peaks. */
   function watchMemory(pid) {
@@ -245,14 +166,7 @@ async function runBenchmark() {
 
     // ---------------------------------------------------------------------------------------------
     // The testing library's stand-in and ONNX factory, compiled to plain JS.
-    const testingJs = join(ROOT, 'bench/out/testing-js');
-    execFileSync(
-      'npx',
-      ['tsc', '--ignoreConfig', '--outDir', testingJs, '--rootDir', 'libs/testing/src', '--module', 'nodenext', '--moduleResolution', 'nodenext',
-        '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--esModuleInterop',
-        'libs/testing/src/onnx-model.factory.ts', 'libs/testing/src/stand-ins/hugging-face-hub.stand-in.ts'],
-      { cwd: ROOT, stdio: 'inherit' },
-    );
+    const testingJs = compileTestingHelpers();
     const { generatedStandInFile, startHuggingFaceStandIn } = await import(join(testingJs, 'stand-ins/hugging-face-hub.stand-in.js'));
     const { largeOnnxModelChunks } = await import(join(testingJs, 'onnx-model.factory.js'));
 
@@ -317,18 +231,7 @@ async function runBenchmark() {
 
     // ---------------------------------------------------------------------------------------------
     // Infrastructure and Modelyard distributed.
-    const status = spawnSync('bash', ['deploy/local/infra.sh', 'status'], { cwd: ROOT, encoding: 'utf8' }).stdout;
-    const stopped = ['postgres', 'redis', 'kafka', 's3'].filter((s) => !new RegExp(`^${s}\\s+running`, 'm').test(status));
-    if (stopped.length) {
-      log(`starting infrastructure: ${stopped.join(' ')}`);
-      execFileSync('bash', ['deploy/local/infra.sh', 'up'], { cwd: ROOT, stdio: 'inherit' });
-      cleanups.push(() => execFileSync('bash', ['deploy/local/infra.sh', 'down', ...stopped.map((s) => (s === 'postgres' ? 'pg' : s))], { cwd: ROOT, stdio: 'inherit' }));
-    }
-    const infra = {};
-    for (const line of execFileSync('bash', ['deploy/local/infra.sh', 'env'], { cwd: ROOT, encoding: 'utf8' }).split('\n')) {
-      const match = /^export (MODELYARD_\w+)=(.*)$/.exec(line);
-      if (match) infra[match[1]] = match[2].replace(/^'(.*)'$/, '$1');
-    }
+    const infra = ensureInfrastructure();
     const weedPid = (() => {
       try {
         return Number(readFileSync(join(ROOT, '.state/infra/s3/weed.pid'), 'utf8').trim()) || undefined;
@@ -337,58 +240,14 @@ async function runBenchmark() {
       }
     })();
 
-    const { default: pg } = await import('pg');
-    const dbName = `bench_hf_${randomBytes(4).toString('hex')}`;
-    const admin = async (sql) => {
-      const client = new pg.Client({ connectionString: infra.MODELYARD_DATABASE_URL });
-      await client.connect();
-      try {
-        await client.query(sql);
-      } finally {
-        await client.end();
-      }
-    };
-    await admin(`CREATE DATABASE ${dbName}`);
-    cleanups.push(() => admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
-    const databaseUrl = new URL(infra.MODELYARD_DATABASE_URL);
-    databaseUrl.pathname = `/${dbName}`;
-
-    const { default: Redis } = await import('ioredis');
-    const redisUrl = `${infra.MODELYARD_REDIS_URL.replace(/\/\d*$/, '')}/${REDIS_DB}`;
-    {
-      const redis = new Redis(redisUrl);
-      const keys = await redis.dbsize();
-      await redis.quit();
-      if (keys > 0) throw new Error(`Redis database ${REDIS_DB} is not empty (${keys} keys): another run is using it`);
-    }
-    cleanups.push(async () => {
-      const redis = new Redis(redisUrl);
-      await redis.flushdb();
-      await redis.quit();
-    });
-
-    const { Client: MinioClient } = await import('minio');
-    const bucket = `bench-hf-${randomBytes(4).toString('hex')}`;
-    const s3Endpoint = new URL(infra.MODELYARD_S3_ENDPOINT);
-    const minio = new MinioClient({
-      endPoint: s3Endpoint.hostname, port: Number(s3Endpoint.port), useSSL: false, pathStyle: true, region: 'us-east-1',
-      accessKey: infra.MODELYARD_S3_ACCESS_KEY, secretKey: infra.MODELYARD_S3_SECRET_KEY,
-    });
-    const removePrefix = async (prefix) => {
-      if (!(await minio.bucketExists(bucket))) return;
-      const names = [];
-      for await (const item of minio.listObjectsV2(bucket, prefix, true)) if (item.name) names.push(item.name);
-      if (names.length) await minio.removeObjects(bucket, names);
-    };
-    cleanups.push(async () => {
-      await removePrefix('');
-      if (await minio.bucketExists(bucket)) await minio.removeBucket(bucket);
-    });
+    const databaseUrl = await scratchDatabase(infra.MODELYARD_DATABASE_URL, 'bench_hf');
+    const redisUrl = await privateRedisUrl(infra.MODELYARD_REDIS_URL, REDIS_DB);
+    const { bucket, removePrefix } = await scratchBucket(infra, 'bench-hf');
     const s3 = { endpoint: infra.MODELYARD_S3_ENDPOINT, region: 'us-east-1', bucket, accessKey: infra.MODELYARD_S3_ACCESS_KEY, secretKey: infra.MODELYARD_S3_SECRET_KEY };
 
     const [httpPort, rpcPort, metricsRpcPort, ...healthPorts] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
     const env = {
-      MODELYARD_DATABASE_URL: databaseUrl.toString(),
+      MODELYARD_DATABASE_URL: databaseUrl,
       MODELYARD_ADMIN_TOKEN: TOKEN,
       MODELYARD_REGISTRY_HOST: '127.0.0.1',
       MODELYARD_REGISTRY_PORT: String(rpcPort),
@@ -546,11 +405,6 @@ async function runBenchmark() {
 }
 
 function report(results) {
-  const median = (values) => {
-    const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  };
   const f = (v, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
   const cell = (values, digits = 1) => {
     const ok = values.filter(Number.isFinite);

@@ -25,16 +25,14 @@
 // bucket, removed at the end), from `deploy/local/infra.sh` (started if needed, and then stopped).
 //
 // Results: <out>/results.json and <out>/results.md (also printed); process logs in <out>/logs/.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { compileTestingHelpers, cpuMs, createHarness, freePort, log, median, percentile, ROOT } from './lib/harness.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const { values: opts } = parseArgs({
   options: {
     modes: { type: 'string', default: 'standalone,distributed' },
@@ -56,186 +54,12 @@ const TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
 const SIZE = 64;
 /** A Redis database for BullMQ that nobody else uses, so other runs' workers cannot take our jobs. */
 const REDIS_DB = 13;
-const CLK_TCK = 100;
 
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(join(OUT, 'logs'), { recursive: true });
 const WORK = mkdtempSync(join(tmpdir(), 'modelyard-bench-tcl-'));
-const log = (...parts) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...parts);
-
-// ------------------------------------------------------------------------------------------------
 // Clean-up of everything this run starts or creates, whatever happens.
-const cleanups = [];
-let cleaned = false;
-async function cleanUp() {
-  if (cleaned) return;
-  cleaned = true;
-  for (const step of cleanups.reverse()) {
-    try {
-      await step();
-    } catch (error) {
-      log('clean-up step failed:', error.message);
-    }
-  }
-  rmSync(WORK, { recursive: true, force: true });
-}
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
-}
-
-// ------------------------------------------------------------------------------------------------
-// The testing library's ONNX factory, compiled to plain JS (it is TypeScript only, not built).
-function compileTestingHelpers() {
-  const outDir = join(ROOT, 'bench/out/testing-js');
-  execFileSync(
-    'npx',
-    ['tsc', '--ignoreConfig', '--outDir', outDir, '--rootDir', 'libs/testing/src', '--module', 'nodenext', '--moduleResolution', 'nodenext',
-      '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--esModuleInterop',
-      'libs/testing/src/onnx-model.factory.ts', 'libs/testing/src/stand-ins/hugging-face-hub.stand-in.ts'],
-    { cwd: ROOT, stdio: 'inherit' },
-  );
-  return outDir;
-}
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function answersOk(url) {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await response.arrayBuffer();
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
-
-/** A Node entry point as a child process, ready once `readyUrl` answers 200; stopped at clean-up. */
-async function startProcess(name, entry, env, readyUrl, timeoutMs = 90_000) {
-  const logFile = join(OUT, 'logs', `${name}.log`);
-  const nodeArgs = opts.profile ? ['--cpu-prof', '--cpu-prof-dir', join(OUT, 'profile', name)] : [];
-  const child = spawn(process.execPath, [...nodeArgs, entry], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const append = (chunk) => {
-    output += chunk;
-    if (output.length > 2_000_000) output = output.slice(-1_000_000);
-  };
-  child.stdout.on('data', append);
-  child.stderr.on('data', append);
-  let exited = false;
-  const exit = new Promise((r) => child.once('exit', (code) => ((exited = true), r(code))));
-  const stop = async () => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exit;
-      clearTimeout(timer);
-    }
-    writeFileSync(logFile, output);
-  };
-  cleanups.push(stop);
-  const deadline = Date.now() + timeoutMs;
-  while (!(await answersOk(readyUrl))) {
-    if (exited) throw new Error(`${name} exited during start-up:\n${output.slice(-4000)}`);
-    if (Date.now() > deadline) throw new Error(`${name} not ready at ${readyUrl} after ${timeoutMs} ms:\n${output.slice(-4000)}`);
-    await sleep(100);
-  }
-  return { name, pid: child.pid, stop };
-}
-
-/** CPU time (user + system, ms) of a process so far, from /proc. */
-function cpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-
-// ------------------------------------------------------------------------------------------------
-// Infrastructure for distributed mode.
-async function ensureInfrastructure() {
-  // `status` exits non-zero when a service is down; its output says which.
-  const status = spawnSync('bash', ['deploy/local/infra.sh', 'status'], { cwd: ROOT, encoding: 'utf8' }).stdout;
-  const stopped = ['postgres', 'redis', 'kafka', 's3'].filter((s) => !new RegExp(`^${s}\\s+running`, 'm').test(status));
-  if (stopped.length) {
-    log(`starting infrastructure: ${stopped.join(' ')}`);
-    execFileSync('bash', ['deploy/local/infra.sh', 'up'], { cwd: ROOT, stdio: 'inherit' });
-    cleanups.push(() => execFileSync('bash', ['deploy/local/infra.sh', 'down', ...stopped.map((s) => (s === 'postgres' ? 'pg' : s))], { cwd: ROOT, stdio: 'inherit' }));
-  }
-  const env = {};
-  for (const line of execFileSync('bash', ['deploy/local/infra.sh', 'env'], { cwd: ROOT, encoding: 'utf8' }).split('\n')) {
-    const match = /^export (MODELYARD_\w+)=(.*)$/.exec(line);
-    if (match) env[match[1]] = match[2].replace(/^'(.*)'$/, '$1');
-  }
-  return env;
-}
-
-async function scratchDatabase(serverUrl) {
-  const { default: pg } = await import('pg');
-  const name = `bench_tcl_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  cleanups.push(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-/** A Redis database of our own for BullMQ: it must be empty now, and is emptied at the end. */
-async function privateRedisUrl(baseUrl) {
-  const { default: Redis } = await import('ioredis');
-  const url = `${baseUrl.replace(/\/\d*$/, '')}/${REDIS_DB}`;
-  const redis = new Redis(url, { lazyConnect: true });
-  await redis.connect();
-  const keys = await redis.dbsize();
-  await redis.quit();
-  if (keys > 0) throw new Error(`Redis database ${REDIS_DB} is not empty (${keys} keys): another run is using it`);
-  cleanups.push(async () => {
-    const r = new Redis(url);
-    await r.flushdb();
-    await r.quit();
-  });
-  return url;
-}
-
-/** A scratch bucket: created by the first write, removed (objects first) at the end. */
-async function scratchBucket(env) {
-  const { Client } = await import('minio');
-  const bucket = `bench-tcl-${randomBytes(4).toString('hex')}`;
-  const endpoint = new URL(env.MODELYARD_S3_ENDPOINT);
-  const client = new Client({
-    endPoint: endpoint.hostname, port: Number(endpoint.port), useSSL: false, pathStyle: true, region: 'us-east-1',
-    accessKey: env.MODELYARD_S3_ACCESS_KEY, secretKey: env.MODELYARD_S3_SECRET_KEY,
-  });
-  cleanups.push(async () => {
-    if (!(await client.bucketExists(bucket))) return;
-    const names = [];
-    for await (const item of client.listObjectsV2(bucket, '', true)) if (item.name) names.push(item.name);
-    if (names.length) await client.removeObjects(bucket, names);
-    await client.removeBucket(bucket);
-  });
-  return bucket;
-}
+const { cleanUp, startProcess, ensureInfrastructure, scratchDatabase, privateRedisUrl, scratchBucket } = createHarness({ out: OUT, profile: opts.profile, work: WORK });
 
 // ------------------------------------------------------------------------------------------------
 // Starting Modelyard.
@@ -253,10 +77,10 @@ async function startStandaloneMode() {
 }
 
 async function startDistributedMode() {
-  const infra = await ensureInfrastructure();
-  const databaseUrl = await scratchDatabase(infra.MODELYARD_DATABASE_URL);
-  const redisUrl = await privateRedisUrl(infra.MODELYARD_REDIS_URL);
-  const bucket = await scratchBucket(infra);
+  const infra = ensureInfrastructure();
+  const databaseUrl = await scratchDatabase(infra.MODELYARD_DATABASE_URL, 'bench_tcl');
+  const redisUrl = await privateRedisUrl(infra.MODELYARD_REDIS_URL, REDIS_DB);
+  const { bucket } = await scratchBucket(infra, 'bench-tcl');
   const [httpPort, rpcPort, metricsRpcPort, ...healthPorts] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
   const env = {
     MODELYARD_DATABASE_URL: databaseUrl,
@@ -294,18 +118,6 @@ async function startDistributedMode() {
 
 // ------------------------------------------------------------------------------------------------
 // Measuring.
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-const median = (values) => {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
 /** `calls` calls of `call` over `concurrency` loops, after `warmup` calls the same way; latencies in ms. */
 async function measure(call, concurrency, pids = {}) {
   const run = async (count, latencies) => {
