@@ -16,8 +16,10 @@ describe('an inference worker killed during a test call', () => {
   it('hands the call to another worker, which answers it, and the usage is counted once', async () => {
     const system = await startDistributedSystem(serverUrl, {
       infrastructure: true,
-      // A dead worker's job is taken over within seconds instead of the default half minute.
-      env: { MODELYARD_JOB_STALL_TIMEOUT_MS: '1500', MODELYARD_INFERENCE_TIMEOUT_MS: '60000' },
+      // A dead worker's job is taken over within seconds instead of the default half minute. Not
+      // shorter: loading the model blocks the new worker's event loop (its lock renewals) for a
+      // while, and a second missed lock would fail the job as stalled twice.
+      env: { MODELYARD_JOB_STALL_TIMEOUT_MS: '5000', MODELYARD_INFERENCE_TIMEOUT_MS: '60000' },
     });
     try {
       // Big enough that fetching and loading it keeps the first worker busy while it is killed.

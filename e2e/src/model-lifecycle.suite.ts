@@ -301,7 +301,7 @@ export function describeModelLifecycle(label: string, start: (env: Record<string
       }, 60_000);
 
       it.each([
-        ['org/missing', {}, /not found/],
+        ['org/missing', {}, /^org\/missing not found on /],
         ['org/gated', {}, /gated or private/],
         ['org/corrupt', {}, /checksum/i],
         ['org/tiny-linear', { revision: 'v9' }, /revision "v9" not found/],

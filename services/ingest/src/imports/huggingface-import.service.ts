@@ -212,7 +212,8 @@ export class HuggingFaceImportService {
     if (error instanceof InvalidModelFileError) return `${job.repo}: not a valid model file: ${error.message}`;
     if (error instanceof HubApiError) {
       if (error.statusCode === 404) {
-        return /rev/i.test(error.message)
+        // The message also holds the URL (…/revision/main), so match the Hub's own wording.
+        return /invalid rev id/i.test(error.message)
           ? `revision "${job.revision}" not found in ${job.repo} on ${hub}`
           : `${job.repo} not found on ${hub} (it does not exist, or it is private)`;
       }
