@@ -1,7 +1,7 @@
 // Jest runs the TypeScript sources as native ES modules (Nest 12 ships only ESM):
 // run it through `npm test` or with NODE_OPTIONS=--experimental-vm-modules.
 const workspaceAliases = {
-  '^@modelyard/(contracts|platform|testing|model-formats)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@modelyard/(contracts|platform|testing|model-formats|providers)$': '<rootDir>/libs/$1/src/index.ts',
   '^@modelyard/(gateway|registry|ingest|inference|metrics|standalone)$': '<rootDir>/services/$1/src/index.ts',
   // @fastify/static (Swagger UI's assets) is CommonJS but requires the ESM-only content-disposition 3;
   // Node 20 allows that require, Jest's module loader does not. Tests get its CommonJS 1.x, same API.
