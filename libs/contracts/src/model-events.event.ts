@@ -73,6 +73,9 @@ export const EVENT_SCHEMAS = {
     error_class: z.enum(USAGE_ERROR_CLASSES).nullable(),
     latency_ms: z.number().nonnegative().finite(),
     worker: z.string(),
+    /** Tokens the provider counted (language models; absent or null where nothing counts tokens). */
+    input_tokens: z.number().int().nonnegative().nullable().optional(),
+    output_tokens: z.number().int().nonnegative().nullable().optional(),
   }),
 } as const;
 

@@ -1,1 +1,2 @@
-export {};
+export * from './egress/index.js';
+export * from './providers/index.js';
