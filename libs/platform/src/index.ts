@@ -30,3 +30,5 @@ export * from './ports/adapters/s3-blob-store.adapter.js';
 export * from './transport/rpc.client.js';
 export * from './transport/service-clients.js';
 export * from './fs/sync-directory.util.js';
+export * from './secrets/secret-cipher.js';
+export * from './secrets/secret-key-file.util.js';

@@ -4,6 +4,7 @@ import { DATABASE } from './ports/database.port.js';
 import { EVENT_BUS } from './ports/event-bus.port.js';
 import { JOB_QUEUE } from './ports/job-queue.port.js';
 import type { Platform } from './platform.js';
+import { SecretCipher } from './secrets/secret-cipher.js';
 
 export const APP_CONFIG = Symbol('AppConfig');
 export const LOGGER = Symbol('Logger');
@@ -26,6 +27,8 @@ export class PlatformModule {
       { provide: JOB_QUEUE, useValue: platform.jobQueue },
       { provide: BLOB_STORE, useValue: platform.blobStore },
       { provide: METRICS, useValue: platform.metrics },
+      // Injected by class; a process created without secrets cannot resolve it, and Nest says so at start.
+      ...(platform.secrets ? [{ provide: SecretCipher, useValue: platform.secrets }] : []),
     ];
     return { module: PlatformModule, providers, exports: providers.map((p) => p.provide) };
   }

@@ -14,6 +14,9 @@ import type { BlobStore } from './ports/blob-store.port.js';
 import type { Database } from './ports/database.port.js';
 import type { EventBus } from './ports/event-bus.port.js';
 import type { JobQueue } from './ports/job-queue.port.js';
+import { ConfigError } from './config/config.js';
+import { parseSecretKey, SecretCipher } from './secrets/secret-cipher.js';
+import { loadOrCreateKeyFile } from './secrets/secret-key-file.util.js';
 
 /**
  * The adapters behind the four ports, chosen once per process. Service code receives the ports
@@ -28,6 +31,8 @@ export interface Platform {
   readonly jobQueue: JobQueue;
   readonly blobStore: BlobStore;
   readonly metrics: Metrics;
+  /** Seals and opens stored secrets; absent in processes that handle none (the metrics service). */
+  readonly secrets: SecretCipher | undefined;
   /** Pings every port; the names are those shown by /readyz. */
   readonly readinessChecks: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -41,9 +46,27 @@ export interface PlatformOptions {
   withDatabase: boolean;
   /** Standalone only: keep the embedded database in memory instead of the data folder (tests). */
   inMemoryDatabase?: boolean;
+  /** Whether this process seals or opens secrets (default true; the metrics service handles none). */
+  withSecrets?: boolean;
+}
+
+/**
+ * The master keys: from MODELYARD_SECRET_KEY (and _PREVIOUS), or in standalone mode from the data
+ * folder's key file, created on first start. Separate processes must share one configured key.
+ */
+async function createSecretCipher(config: AppConfig, mode: RunMode, logger: Logger): Promise<SecretCipher> {
+  if (config.secrets.key) return new SecretCipher(parseSecretKey(config.secrets.key), config.secrets.previousKeys.map(parseSecretKey));
+  if (mode === 'distributed') {
+    throw new ConfigError(['MODELYARD_SECRET_KEY must be set when services run as their own processes (they share it to seal and open stored secrets)']);
+  }
+  const path = join(config.dataDir, 'secret.key');
+  const file = await loadOrCreateKeyFile(path);
+  if (file.created) logger.info({ path }, 'generated the master key that seals stored secrets; back it up with the data folder');
+  return new SecretCipher(file.current, file.previous);
 }
 
 export async function createPlatform(config: AppConfig, logger: Logger, options: PlatformOptions): Promise<Platform> {
+  const secrets = options.withSecrets === false ? undefined : await createSecretCipher(config, options.mode, logger);
   let database: Database | undefined;
   if (options.withDatabase) {
     database = config.database.url
@@ -75,6 +98,7 @@ export async function createPlatform(config: AppConfig, logger: Logger, options:
     jobQueue,
     blobStore,
     metrics: new Metrics(),
+    secrets,
     readinessChecks: {
       ...(database && { database: () => database.ping() }),
       event_bus: () => eventBus.ping(),

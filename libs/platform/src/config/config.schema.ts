@@ -129,6 +129,50 @@ export const ENV_SCHEMA = {
     doc: 'Hugging Face access token for gated and private repos (sent only to MODELYARD_HF_ENDPOINT).',
     sensitive: true,
   },
+  MODELYARD_SECRET_KEY: {
+    schema: z
+      .string()
+      .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, { error: 'must be 32 random bytes as base64 (44 characters) or hex (64 characters), e.g. the output of openssl rand -base64 32' })
+      .optional(),
+    doc: 'Master key that seals stored secrets (provider API keys, endpoint secret headers, Hugging Face tokens) with AES-256-GCM. Unset in standalone mode: one is generated into <data dir>/secret.key (mode 0600). Required by the gateway, registry, ingest and inference when they run as their own processes.',
+    sensitive: true,
+  },
+  MODELYARD_SECRET_KEYS_PREVIOUS: {
+    schema: z
+      .string()
+      .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)(?:,(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?))*$/, {
+        error: 'must be a comma-separated list of keys written like MODELYARD_SECRET_KEY',
+      })
+      .optional(),
+    doc: 'Former master keys, comma-separated: they only open secrets, so a rotation (`npm run rotate-secrets` or POST /api/v1/admin/secrets/rotate) can re-seal them with MODELYARD_SECRET_KEY.',
+    sensitive: true,
+  },
+  MODELYARD_OPENAI_BASE_URL: {
+    schema: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, { error: 'must be an http:// or https:// URL' })
+      .default('https://api.openai.com/v1'),
+    doc: 'Where OpenAI models are called when their record has no endpoint (an OpenAI-compatible gateway also works).',
+  },
+  MODELYARD_ANTHROPIC_BASE_URL: {
+    schema: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, { error: 'must be an http:// or https:// URL' })
+      .default('https://api.anthropic.com'),
+    doc: 'Where Anthropic models are called when their record has no endpoint.',
+  },
+  MODELYARD_ALLOWED_ENDPOINT_HOSTS: {
+    schema: z
+      .string()
+      .regex(/^[^,\s]+(,[^,\s]+)*$/, { error: 'must be a comma-separated list of host names or IP addresses, without spaces' })
+      .transform((list) => list.split(',').map((host) => host.toLowerCase().replace(/^\[|\]$/g, '')))
+      .optional(),
+    doc: 'Hosts that model endpoints may reach even though they resolve to loopback, private, link-local or cloud-metadata addresses (refused otherwise, against SSRF). For on-premise model servers and tests, e.g. `10.0.0.12,models.internal`.',
+  },
+  MODELYARD_PROVIDER_TIMEOUT_MS: {
+    schema: positiveInt('a positive number of milliseconds').default(60_000),
+    doc: 'Longest a call to OpenAI, Anthropic or a model endpoint may take (a model\'s own `config.http.timeout_ms` can only shorten it); key validation at registration waits at most 10 s.',
+  },
   MODELYARD_UPLOAD_LIMIT: {
     schema: byteSize('a size').default(5 * 1024 ** 3),
     doc: 'Largest model file accepted by upload (413 beyond); bytes or with a unit (5GiB).',

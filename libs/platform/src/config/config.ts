@@ -14,6 +14,9 @@ export interface AppConfig {
   registry: { host: string; port: number; rpcTimeoutMs: number };
   metricsRpc: { host: string; port: number };
   huggingFace: { endpoint: string; token: string | undefined };
+  /** Master keys as configured (base64/hex text); platform.ts turns them into a SecretCipher. */
+  secrets: { key: string | undefined; previousKeys: string[] };
+  providers: { openaiBaseUrl: string; anthropicBaseUrl: string; allowedEndpointHosts: string[]; timeoutMs: number };
   ingest: { concurrency: number; uploadLimitBytes: number };
   inference: {
     cacheDir: string;
@@ -78,6 +81,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     metricsRpc: { host: e.MODELYARD_METRICS_HOST, port: e.MODELYARD_METRICS_PORT },
     huggingFace: { endpoint: e.MODELYARD_HF_ENDPOINT, token: e.MODELYARD_HF_TOKEN },
+    secrets: { key: e.MODELYARD_SECRET_KEY, previousKeys: e.MODELYARD_SECRET_KEYS_PREVIOUS?.split(',') ?? [] },
+    providers: {
+      openaiBaseUrl: e.MODELYARD_OPENAI_BASE_URL,
+      anthropicBaseUrl: e.MODELYARD_ANTHROPIC_BASE_URL,
+      allowedEndpointHosts: e.MODELYARD_ALLOWED_ENDPOINT_HOSTS ?? [],
+      timeoutMs: e.MODELYARD_PROVIDER_TIMEOUT_MS,
+    },
     ingest: { concurrency: e.MODELYARD_INGEST_CONCURRENCY, uploadLimitBytes: e.MODELYARD_UPLOAD_LIMIT },
     inference: {
       cacheDir: e.MODELYARD_CACHE_DIR ? resolve(e.MODELYARD_CACHE_DIR) : join(dataDir, 'cache'),

@@ -87,6 +87,7 @@ export function toProblem(exception: unknown, logger: Logger, bodyLimitBytes: nu
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemDetails): void {
   const body: ProblemDetails = { ...problem, instance: request.url };
   if (problem.status === 401) void reply.header('www-authenticate', 'Bearer realm="modelyard"');
+  if (problem.retry_after !== undefined) void reply.header('retry-after', String(Math.max(0, Math.ceil(problem.retry_after))));
   void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
 }
 

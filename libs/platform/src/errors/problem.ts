@@ -16,6 +16,8 @@ export interface ProblemDetails {
   errors?: FieldError[];
   /** Present on 5xx answers: the id under which the failure was logged. */
   error_id?: string;
+  /** Seconds to wait before trying again (also sent as the Retry-After header). */
+  retry_after?: number;
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -65,6 +67,7 @@ export class DomainException extends Error {
     readonly code: string,
     readonly detail: string,
     readonly errors?: FieldError[],
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail);
   }
@@ -77,11 +80,12 @@ export class DomainException extends Error {
       detail: this.detail,
       code: this.code,
       ...(this.errors?.length ? { errors: this.errors } : {}),
+      ...(this.retryAfterSeconds !== undefined ? { retry_after: this.retryAfterSeconds } : {}),
     };
   }
 
   static fromProblem(problem: ProblemDetails): DomainException {
-    return new DomainException(problem.status, problem.code, problem.detail, problem.errors);
+    return new DomainException(problem.status, problem.code, problem.detail, problem.errors, problem.retry_after);
   }
 
   static validation(errors: FieldError[], detail?: string): DomainException {

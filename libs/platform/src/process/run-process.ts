@@ -54,12 +54,12 @@ export function runWorkerProcess(
   service: string,
   defaultHealthPort: number,
   start: (platform: Platform) => Promise<{ close(): Promise<void> }>,
-  options: { withDatabase?: boolean } = {},
+  options: { withDatabase?: boolean; withSecrets?: boolean } = {},
 ): Promise<void> {
   return runProcess(service, async () => {
     const config = loadConfig();
     const logger = createLogger(config).child({ service });
-    const platform = await createPlatform(config, logger, { mode: 'distributed', withDatabase: options.withDatabase ?? false });
+    const platform = await createPlatform(config, logger, { mode: 'distributed', withDatabase: options.withDatabase ?? false, withSecrets: options.withSecrets ?? true });
     const worker = await start(platform);
     const health = await startHealthServer({
       host: config.http.host,
