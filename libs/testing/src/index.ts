@@ -7,3 +7,7 @@ export * from './wait-for.util.js';
 export * from './contracts/index.js';
 export * from './stand-ins/hugging-face-hub.stand-in.js';
 export * from './onnx-model.factory.js';
+export * from './stand-ins/openai.stand-in.js';
+export * from './stand-ins/anthropic.stand-in.js';
+export * from './stand-ins/http-endpoint.stand-in.js';
+export type { StandInRecordedRequest, StandInServer } from './stand-ins/stand-in-faults.util.js';
