@@ -3,14 +3,16 @@ import { CatalogModelEntity } from './catalog/entities/catalog-model.entity.js';
 import { ProcessedEventEntity } from './events/entities/processed-event.entity.js';
 import { CreateMetricsCatalog1764230500000 } from './migrations/1764230500000-CreateMetricsCatalog.js';
 import { CreateUsageAggregates1764230600000 } from './migrations/1764230600000-CreateUsageAggregates.js';
+import { AddUsageTokens1764230700000 } from './migrations/1764230700000-AddUsageTokens.js';
+import { UsageActorMinuteEntity } from './usage/entities/usage-actor-minute.entity.js';
 import { UsageClaimEntity } from './usage/entities/usage-claim.entity.js';
 import { UsageMinuteEntity } from './usage/entities/usage-minute.entity.js';
 
 /** In order. A new migration is appended here; a released one is never edited. */
-export const METRICS_MIGRATIONS = [CreateMetricsCatalog1764230500000, CreateUsageAggregates1764230600000];
+export const METRICS_MIGRATIONS = [CreateMetricsCatalog1764230500000, CreateUsageAggregates1764230600000, AddUsageTokens1764230700000];
 
 const METRICS_SCHEMA: ServiceSchema = {
-  entities: [CatalogModelEntity, ProcessedEventEntity, UsageMinuteEntity, UsageClaimEntity],
+  entities: [CatalogModelEntity, ProcessedEventEntity, UsageMinuteEntity, UsageActorMinuteEntity, UsageClaimEntity],
   migrations: METRICS_MIGRATIONS,
   // Its own history table: the metrics service migrates independently of the registry.
   migrationsTableName: 'metrics_migrations',

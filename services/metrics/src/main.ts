@@ -14,4 +14,4 @@ await runWorkerProcess('metrics', 8084, async (platform) => {
   const metrics = await startMetrics(platform, { tcp: { host, port } });
   platform.logger.info({ host, port }, 'metrics listening (TCP)');
   return metrics;
-}, { withDatabase: true });
+}, { withDatabase: true, withSecrets: false });

@@ -33,6 +33,23 @@ export class StatsPointDto {
   @ApiProperty() calls!: number;
   @ApiProperty({ type: Number, nullable: true }) success_rate!: number | null;
   @ApiProperty({ type: LatencyPercentilesDto, nullable: true }) latency_ms!: LatencyPercentilesDto | null;
+  @ApiProperty({ description: 'Prompt tokens the provider counted in this step; 0 for calls that count none (ONNX).' }) input_tokens!: number;
+  @ApiProperty({ description: 'Completion tokens the provider counted in this step.' }) output_tokens!: number;
+}
+
+/** Tokens that external providers counted, summed over calls; calls that count none add 0. */
+export class TokenCountsDto {
+  @ApiProperty({ description: 'Prompt (input) tokens.' }) input!: number;
+  @ApiProperty({ description: 'Completion (output) tokens.' }) output!: number;
+}
+
+/** One user's calls of the model over the range. */
+export class UserUsageDto {
+  @ApiProperty({ description: 'Name of the API token the calls were made with.', example: 'admin' }) actor!: string;
+  @ApiProperty() calls!: number;
+  @ApiProperty({ description: 'Successes / calls; a listed user has made at least one call.' }) success_rate!: number;
+  @ApiProperty() input_tokens!: number;
+  @ApiProperty() output_tokens!: number;
 }
 
 export class ModelStatsDto {
@@ -47,6 +64,8 @@ export class ModelStatsDto {
   @ApiProperty({ type: [ErrorCountDto] }) errors!: ErrorCountDto[];
   @ApiProperty({ description: 'Length of one step of `series`, in seconds.' }) step_seconds!: number;
   @ApiProperty({ type: [StatsPointDto] }) series!: StatsPointDto[];
+  @ApiProperty({ type: TokenCountsDto, description: 'Tokens over the range (language models behind external providers).' }) tokens!: TokenCountsDto;
+  @ApiProperty({ type: [UserUsageDto], description: 'Calls per user over the range, most calls first; at most 50 users.' }) by_user!: UserUsageDto[];
 }
 
 /** The last hour of one model, as the list shows it. */
@@ -55,4 +74,6 @@ export interface ModelUsageSummary {
   calls: number;
   success_rate: number | null;
   latency_p50_ms: number | null;
+  input_tokens: number;
+  output_tokens: number;
 }

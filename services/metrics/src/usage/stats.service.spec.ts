@@ -1,11 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { DomainException } from '@modelyard/platform';
 import { LatencyHistogram } from './latency-histogram.util.js';
-import { StatsService } from './stats.service.js';
-import type { UsageRepository, UsageTotals } from './usage.repository.js';
+import { MAX_STATS_USERS, StatsService } from './stats.service.js';
+import type { ActorTotals, UsageRepository, UsageTotals } from './usage.repository.js';
 
 const MODEL = '7b0c1d6e-1c1a-4c39-9d49-3f1f0c2a9e11';
 const OTHER = 'a3b2b6a8-5d0c-4a51-8f0e-8f4f3c1f7c22';
+const totalsOf = (calls: number, successes: number, inputTokens = 0, outputTokens = 0): UsageTotals => ({ calls, successes, inputTokens, outputTokens });
 const histogramOf = (...latencies: number[]): LatencyHistogram => {
   const histogram = new LatencyHistogram();
   for (const ms of latencies) histogram.add(ms);
@@ -17,6 +18,7 @@ function newTestService(data: {
   totals?: Map<number, UsageTotals>;
   histograms?: Map<number, LatencyHistogram>;
   errors?: Array<{ class: string; count: number }>;
+  actors?: ActorTotals[];
   summaries?: Map<string, UsageTotals & { latency: LatencyHistogram }>;
 }) {
   const calls: unknown[][] = [];
@@ -24,6 +26,7 @@ function newTestService(data: {
     totalsByStep: async (...args: unknown[]) => (calls.push(['totalsByStep', ...args]), data.totals ?? new Map()),
     histogramsByStep: async (...args: unknown[]) => (calls.push(['histogramsByStep', ...args]), data.histograms ?? new Map()),
     errorsByClass: async (...args: unknown[]) => (calls.push(['errorsByClass', ...args]), data.errors ?? []),
+    topActors: async (...args: unknown[]) => (calls.push(['topActors', ...args]), data.actors ?? []),
     summaries: async (...args: unknown[]) => (calls.push(['summaries', ...args]), data.summaries ?? new Map()),
   };
   return { sut: new StatsService(repository as unknown as UsageRepository), mocks: { calls } };
@@ -42,8 +45,8 @@ describe('StatsService.modelStats', () => {
   it('adds up the steps, merges their histograms for the range, and fills steps without calls', async () => {
     const { sut, mocks } = newTestService({
       totals: new Map([
-        [0, { calls: 3, successes: 2 }],
-        [59, { calls: 1, successes: 1 }],
+        [0, totalsOf(3, 2)],
+        [59, totalsOf(1, 1)],
       ]),
       histograms: new Map([
         [0, histogramOf(10, 20, 30)],
@@ -61,9 +64,42 @@ describe('StatsService.modelStats', () => {
     const reported = (ms: number) => LatencyHistogram.valueOf(LatencyHistogram.bucketOf(ms));
     expect(stats.latency_ms).toEqual({ p50: reported(20), p95: reported(1_000), p99: reported(1_000) });
     expect(stats.series).toHaveLength(60);
-    expect(stats.series[0]).toEqual({ start: from, calls: 3, success_rate: 2 / 3, latency_ms: histogramOf(10, 20, 30).percentiles() });
-    expect(stats.series[1]).toEqual({ start: '2026-11-27T08:01:00.000Z', calls: 0, success_rate: null, latency_ms: null });
+    expect(stats.series[0]).toEqual({
+      start: from,
+      calls: 3,
+      success_rate: 2 / 3,
+      latency_ms: histogramOf(10, 20, 30).percentiles(),
+      input_tokens: 0,
+      output_tokens: 0,
+    });
+    expect(stats.series[1]).toEqual({ start: '2026-11-27T08:01:00.000Z', calls: 0, success_rate: null, latency_ms: null, input_tokens: 0, output_tokens: 0 });
     expect(stats.series[59]!.start).toBe('2026-11-27T08:59:00.000Z');
+  });
+
+  it('adds up tokens over the range and per step, and lists users as the repository ranks them', async () => {
+    const { sut, mocks } = newTestService({
+      totals: new Map([
+        [2, totalsOf(2, 2, 100, 40)],
+        [7, totalsOf(3, 1, 25, 0)],
+      ]),
+      actors: [
+        { actor: 'ci-bot', calls: 4, failures: 2, inputTokens: 25, outputTokens: 0 },
+        { actor: 'admin', calls: 1, failures: 0, inputTokens: 100, outputTokens: 40 },
+      ],
+    });
+
+    const stats = await sut.modelStats({ model_id: MODEL.toUpperCase(), from, to });
+
+    expect(mocks.calls).toContainEqual(['topActors', MODEL, new Date(from), new Date(to), MAX_STATS_USERS]);
+    expect(MAX_STATS_USERS).toBe(50);
+    expect(stats.tokens).toEqual({ input: 125, output: 40 });
+    expect(stats.series[2]).toMatchObject({ calls: 2, input_tokens: 100, output_tokens: 40 });
+    expect(stats.series[7]).toMatchObject({ calls: 3, input_tokens: 25, output_tokens: 0 });
+    expect(stats.series.reduce((sum, point) => sum + point.input_tokens, 0)).toBe(125);
+    expect(stats.by_user).toEqual([
+      { actor: 'ci-bot', calls: 4, success_rate: 0.5, input_tokens: 25, output_tokens: 0 },
+      { actor: 'admin', calls: 1, success_rate: 1, input_tokens: 100, output_tokens: 40 },
+    ]);
   });
 
   it('answers a range without calls with zeros and nulls, not an error', async () => {
@@ -71,7 +107,16 @@ describe('StatsService.modelStats', () => {
 
     const stats = await sut.modelStats({ model_id: MODEL, from, to: '2026-11-28T08:00:00.000Z' });
 
-    expect(stats).toMatchObject({ calls: 0, success_rate: null, latency_ms: null, throughput_rps: 0, errors: [], step_seconds: 900 });
+    expect(stats).toMatchObject({
+      calls: 0,
+      success_rate: null,
+      latency_ms: null,
+      throughput_rps: 0,
+      errors: [],
+      step_seconds: 900,
+      tokens: { input: 0, output: 0 },
+      by_user: [],
+    });
     expect(stats.series).toHaveLength(96);
   });
 
@@ -120,8 +165,8 @@ describe('StatsService.modelSummaries', () => {
     const now = new Date('2026-11-27T12:00:00.000Z');
     const { sut, mocks } = newTestService({
       summaries: new Map([
-        [MODEL, { calls: 4, successes: 3, latency: histogramOf(5, 6, 7, 8) }],
-        [OTHER, { calls: 2, successes: 2, latency: histogramOf(100, 100) }],
+        [MODEL, { ...totalsOf(4, 3, 1_200, 300), latency: histogramOf(5, 6, 7, 8) }],
+        [OTHER, { ...totalsOf(2, 2), latency: histogramOf(100, 100) }],
       ]),
     });
     const silent = 'c0ffee00-0000-4000-8000-000000000000';
@@ -130,8 +175,15 @@ describe('StatsService.modelSummaries', () => {
 
     expect(mocks.calls[0]).toEqual(['summaries', [OTHER, silent, MODEL], new Date('2026-11-27T11:00:00.000Z'), now]);
     expect(summaries).toEqual([
-      { model_id: OTHER, calls: 2, success_rate: 1, latency_p50_ms: LatencyHistogram.valueOf(LatencyHistogram.bucketOf(100)) },
-      { model_id: MODEL, calls: 4, success_rate: 0.75, latency_p50_ms: LatencyHistogram.valueOf(LatencyHistogram.bucketOf(6)) },
+      { model_id: OTHER, calls: 2, success_rate: 1, latency_p50_ms: LatencyHistogram.valueOf(LatencyHistogram.bucketOf(100)), input_tokens: 0, output_tokens: 0 },
+      {
+        model_id: MODEL,
+        calls: 4,
+        success_rate: 0.75,
+        latency_p50_ms: LatencyHistogram.valueOf(LatencyHistogram.bucketOf(6)),
+        input_tokens: 1_200,
+        output_tokens: 300,
+      },
     ]);
   });
 

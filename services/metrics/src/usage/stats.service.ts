@@ -3,15 +3,18 @@ import type { ModelStatsDto, ModelUsageSummary, MetricsMessages, METRICS_PATTERN
 import { DomainException, type FieldError } from '@modelyard/platform';
 import { LatencyHistogram } from './latency-histogram.util.js';
 import { MAX_RANGE_MS, chooseStepSeconds, stepCount, successRate } from './stats-range.util.js';
-import { UsageRepository } from './usage.repository.js';
+import { UsageRepository, type UsageTotals } from './usage.repository.js';
 
 type StatsRequest = MetricsMessages[typeof METRICS_PATTERNS.modelStats]['request'];
 type SummariesRequest = MetricsMessages[typeof METRICS_PATTERNS.modelSummaries]['request'];
 
+const NO_CALLS: UsageTotals = { calls: 0, successes: 0, inputTokens: 0, outputTokens: 0 };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HOUR_MS = 3_600_000;
 /** Most models one summaries request may name: a few pages of the model list. */
 export const MAX_SUMMARY_MODELS = 1_000;
+/** Most users `by_user` lists: enough for a table, bounded whatever the number of tokens. */
+export const MAX_STATS_USERS = 50;
 
 /**
  * Usage statistics of models, from the per-minute aggregates. A minute belongs to a range when it
@@ -22,32 +25,41 @@ export const MAX_SUMMARY_MODELS = 1_000;
 export class StatsService {
   constructor(private readonly usage: UsageRepository) {}
 
-  /** Totals, latency percentiles, errors by class and a series of at most 120 steps over [from, to). */
+  /**
+   * Totals, tokens, latency percentiles, errors by class, the busiest users and a series of at most
+   * 120 steps over [from, to).
+   */
   async modelStats(request: StatsRequest, now = new Date()): Promise<ModelStatsDto> {
     const { modelId, from, to } = checkStatsRequest(request, now);
     const rangeMs = to.getTime() - from.getTime();
     const stepSeconds = chooseStepSeconds(rangeMs);
-    const [totals, histograms, errors] = await Promise.all([
+    const [totals, histograms, errors, actors] = await Promise.all([
       this.usage.totalsByStep(modelId, from, to, stepSeconds),
       this.usage.histogramsByStep(modelId, from, to, stepSeconds),
       this.usage.errorsByClass(modelId, from, to),
+      this.usage.topActors(modelId, from, to, MAX_STATS_USERS),
     ]);
 
     const overall = new LatencyHistogram();
     let calls = 0;
     let successes = 0;
+    const tokens = { input: 0, output: 0 };
     const series: ModelStatsDto['series'] = [];
     for (let step = 0; step < stepCount(rangeMs, stepSeconds); step += 1) {
-      const stepTotals = totals.get(step) ?? { calls: 0, successes: 0 };
+      const stepTotals = totals.get(step) ?? NO_CALLS;
       const histogram = histograms.get(step);
       if (histogram) overall.merge(histogram);
       calls += stepTotals.calls;
       successes += stepTotals.successes;
+      tokens.input += stepTotals.inputTokens;
+      tokens.output += stepTotals.outputTokens;
       series.push({
         start: new Date(from.getTime() + step * stepSeconds * 1_000).toISOString(),
         calls: stepTotals.calls,
         success_rate: successRate(stepTotals.successes, stepTotals.calls),
         latency_ms: histogram?.percentiles() ?? null,
+        input_tokens: stepTotals.inputTokens,
+        output_tokens: stepTotals.outputTokens,
       });
     }
     return {
@@ -61,6 +73,14 @@ export class StatsService {
       errors,
       step_seconds: stepSeconds,
       series,
+      tokens,
+      by_user: actors.map((actor) => ({
+        actor: actor.actor,
+        calls: actor.calls,
+        success_rate: (actor.calls - actor.failures) / actor.calls,
+        input_tokens: actor.inputTokens,
+        output_tokens: actor.outputTokens,
+      })),
     };
   }
 
@@ -78,6 +98,8 @@ export class StatsService {
           calls: summary.calls,
           success_rate: successRate(summary.successes, summary.calls),
           latency_p50_ms: summary.latency.quantile(0.5),
+          input_tokens: summary.inputTokens,
+          output_tokens: summary.outputTokens,
         },
       ];
     });

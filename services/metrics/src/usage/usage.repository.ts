@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { EventEnvelope } from '@modelyard/contracts';
 import { LatencyHistogram, type SparseHistogram } from './latency-histogram.util.js';
-import { minuteOf } from './stats-range.util.js';
+import { foldUsage, type TimedUsageEvent, type UsageEvent } from './usage-fold.util.js';
 
-export type UsageEvent = EventEnvelope<'usage.recorded'>;
+export type { UsageEvent } from './usage-fold.util.js';
 
 /**
  * How long a claim is kept. An event is refused once it is older than this: its claim may have
@@ -26,6 +25,17 @@ export interface ApplyOutcome {
 export interface UsageTotals {
   calls: number;
   successes: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** One actor's sums over a range. */
+export interface ActorTotals {
+  actor: string;
+  calls: number;
+  failures: number;
+  inputTokens: number;
+  outputTokens: number;
 }
 
 // The claim of a whole batch in one statement: two array parameters whatever its size, where one
@@ -64,38 +74,62 @@ const mergeCounts = (a: string, b: string) => `(
 const WRITE_MINUTES_SQL = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
-      model_id uuid, minute timestamptz, calls bigint, successes bigint, failures bigint, latency jsonb, errors jsonb, merged boolean)
+      model_id uuid, minute timestamptz, calls bigint, successes bigint, failures bigint,
+      input_tokens bigint, output_tokens bigint, latency jsonb, errors jsonb, merged boolean)
   ), updated AS (
     UPDATE metrics_usage_minutes m
     SET calls = m.calls + r.calls, successes = m.successes + r.successes, failures = m.failures + r.failures,
+        input_tokens = m.input_tokens + r.input_tokens, output_tokens = m.output_tokens + r.output_tokens,
         latency = r.latency, errors = r.errors
     FROM input r
     WHERE r.merged AND m.model_id = r.model_id AND m.minute = r.minute
   )
-  INSERT INTO metrics_usage_minutes AS m (model_id, minute, calls, successes, failures, latency, errors)
-  SELECT model_id, minute, calls, successes, failures, latency, errors FROM input WHERE NOT merged
+  INSERT INTO metrics_usage_minutes AS m (model_id, minute, calls, successes, failures, input_tokens, output_tokens, latency, errors)
+  SELECT model_id, minute, calls, successes, failures, input_tokens, output_tokens, latency, errors FROM input WHERE NOT merged
   ORDER BY model_id, minute
   ON CONFLICT (model_id, minute) DO UPDATE SET
     calls = m.calls + EXCLUDED.calls,
     successes = m.successes + EXCLUDED.successes,
     failures = m.failures + EXCLUDED.failures,
+    input_tokens = m.input_tokens + EXCLUDED.input_tokens,
+    output_tokens = m.output_tokens + EXCLUDED.output_tokens,
     latency = COALESCE(${mergeCounts('m.latency', 'EXCLUDED.latency')}, '{}'::jsonb),
     errors = COALESCE(${mergeCounts('m.errors', 'EXCLUDED.errors')}, '{}'::jsonb)`;
+
+// The batch's (model, minute, actor) rows in one upsert: plain sums, so no locked read is needed.
+// Inserted in key order, like the minutes, so that overlapping batches lock rows in one order.
+const WRITE_ACTOR_MINUTES_SQL = `
+  INSERT INTO metrics_usage_actor_minutes AS a (model_id, minute, actor, calls, failures, input_tokens, output_tokens)
+  SELECT model_id, minute, actor, calls, failures, input_tokens, output_tokens
+  FROM jsonb_to_recordset($1::jsonb) AS r(
+    model_id uuid, minute timestamptz, actor text, calls bigint, failures bigint, input_tokens bigint, output_tokens bigint)
+  ORDER BY model_id, minute, actor
+  ON CONFLICT (model_id, minute, actor) DO UPDATE SET
+    calls = a.calls + EXCLUDED.calls,
+    failures = a.failures + EXCLUDED.failures,
+    input_tokens = a.input_tokens + EXCLUDED.input_tokens,
+    output_tokens = a.output_tokens + EXCLUDED.output_tokens`;
 
 /** Step of a minute within a range starting at $2, steps of $4 seconds. */
 const STEP_OF_MINUTE = `floor(extract(epoch FROM (m.minute - $2::timestamptz)) / $4)::int`;
 const IN_RANGE = `m.model_id = $1 AND m.minute >= $2 AND m.minute < $3`;
+/** Sums of minute rows `m`, as float8: exact up to 2^53, and read by the driver as numbers, not strings. */
+const SUM_TOTALS = `sum(m.calls)::float8 AS calls, sum(m.successes)::float8 AS successes,
+  sum(m.input_tokens)::float8 AS input_tokens, sum(m.output_tokens)::float8 AS output_tokens`;
 
-/** One (model, minute) of a batch: what its events add. */
-interface MinuteDelta {
-  modelId: string;
-  minute: number;
+interface TotalsRow {
   calls: number;
   successes: number;
-  failures: number;
-  latency: LatencyHistogram;
-  errors: Record<string, number>;
+  input_tokens: number;
+  output_tokens: number;
 }
+
+const totalsOf = (row: TotalsRow): UsageTotals => ({
+  calls: row.calls,
+  successes: row.successes,
+  inputTokens: row.input_tokens,
+  outputTokens: row.output_tokens,
+});
 
 /** The metrics service's usage tables: folding event batches in, and reading ranges out. */
 @Injectable()
@@ -104,12 +138,12 @@ export class UsageRepository {
 
   /**
    * Counts a batch of usage events exactly once: in one transaction, claims the event ids not
-   * claimed before, then adds only the claimed events to their (model, minute) rows. A batch
-   * delivered again finds every claim taken and changes nothing.
+   * claimed before, then adds only the claimed events to their (model, minute) and
+   * (model, minute, actor) rows. A batch delivered again finds every claim taken and changes nothing.
    */
   async apply(events: readonly UsageEvent[], now = Date.now()): Promise<ApplyOutcome> {
     const oldest = now - CLAIM_RETENTION_MS;
-    const fresh = new Map<string, { event: UsageEvent; at: number }>();
+    const fresh = new Map<string, TimedUsageEvent>();
     let expired = 0;
     for (const event of events) {
       const at = Date.parse(event.occurred_at);
@@ -123,7 +157,7 @@ export class UsageRepository {
     const occurredAt = ids.map((id) => fresh.get(id)!.at);
     return this.dataSource.transaction(async (manager) => {
       const claimed: Array<{ event_id: string }> = await manager.query(CLAIM_SQL, [ids, occurredAt]);
-      const deltas = foldMinutes(claimed.map(({ event_id }) => fresh.get(event_id)!));
+      const { minutes: deltas, actors } = foldUsage(claimed.map(({ event_id }) => fresh.get(event_id)!));
       if (deltas.size > 0) {
         const keys = [...deltas.values()];
         const locked: Array<{ model_id: string; minute: Date; latency: SparseHistogram; errors: Record<string, number> }> =
@@ -137,12 +171,24 @@ export class UsageRepository {
             calls: delta.calls,
             successes: delta.successes,
             failures: delta.failures,
+            input_tokens: delta.inputTokens,
+            output_tokens: delta.outputTokens,
             latency: (before ? LatencyHistogram.fromSparse(before.latency).merge(delta.latency) : delta.latency).toSparse(),
             errors: before ? addCounts(before.errors, delta.errors) : delta.errors,
             merged: before !== undefined,
           };
         });
         await manager.query(WRITE_MINUTES_SQL, [JSON.stringify(rows)]);
+        const actorRows = [...actors.values()].map((delta) => ({
+          model_id: delta.modelId,
+          minute: new Date(delta.minute).toISOString(),
+          actor: delta.actor,
+          calls: delta.calls,
+          failures: delta.failures,
+          input_tokens: delta.inputTokens,
+          output_tokens: delta.outputTokens,
+        }));
+        await manager.query(WRITE_ACTOR_MINUTES_SQL, [JSON.stringify(actorRows)]);
       }
       return { applied: claimed.length, duplicates: events.length - expired - claimed.length, expired };
     });
@@ -169,14 +215,36 @@ export class UsageRepository {
     }
   }
 
-  /** Calls and successes of a model per step of a range; steps without calls are absent. */
+  /** Calls, successes and tokens of a model per step of a range; steps without calls are absent. */
   async totalsByStep(modelId: string, from: Date, to: Date, stepSeconds: number): Promise<Map<number, UsageTotals>> {
-    const rows = await this.dataSource.query<Array<{ step: number; calls: number; successes: number }>>(
-      `SELECT ${STEP_OF_MINUTE} AS step, sum(m.calls)::float8 AS calls, sum(m.successes)::float8 AS successes
+    const rows = await this.dataSource.query<Array<{ step: number } & TotalsRow>>(
+      `SELECT ${STEP_OF_MINUTE} AS step, ${SUM_TOTALS}
        FROM metrics_usage_minutes m WHERE ${IN_RANGE} GROUP BY 1`,
       [modelId, from, to, stepSeconds],
     );
-    return new Map(rows.map(({ step, calls, successes }) => [step, { calls, successes }]));
+    return new Map(rows.map((row) => [row.step, totalsOf(row)]));
+  }
+
+  /**
+   * The `limit` actors with the most calls of a model over a range, most calls first. Ties go by
+   * name in byte order, so the cut at `limit` is the same every time and in PGlite and PostgreSQL,
+   * whatever collation either database was created with.
+   */
+  async topActors(modelId: string, from: Date, to: Date, limit: number): Promise<ActorTotals[]> {
+    const rows = await this.dataSource.query<Array<{ actor: string; calls: number; failures: number; input_tokens: number; output_tokens: number }>>(
+      `SELECT m.actor, sum(m.calls)::float8 AS calls, sum(m.failures)::float8 AS failures,
+              sum(m.input_tokens)::float8 AS input_tokens, sum(m.output_tokens)::float8 AS output_tokens
+       FROM metrics_usage_actor_minutes m WHERE ${IN_RANGE}
+       GROUP BY 1 ORDER BY 2 DESC, m.actor COLLATE "C" LIMIT $4`,
+      [modelId, from, to, limit],
+    );
+    return rows.map((row) => ({
+      actor: row.actor,
+      calls: row.calls,
+      failures: row.failures,
+      inputTokens: row.input_tokens,
+      outputTokens: row.output_tokens,
+    }));
   }
 
   /** The latency histogram of a model per step of a range, merged in the database. */
@@ -200,13 +268,13 @@ export class UsageRepository {
     );
   }
 
-  /** Calls, successes and the latency histogram of each model with calls in [from, to). */
+  /** Calls, successes, tokens and the latency histogram of each model with calls in [from, to). */
   async summaries(modelIds: readonly string[], from: Date, to: Date): Promise<Map<string, UsageTotals & { latency: LatencyHistogram }>> {
     const params = [modelIds, from, to];
     const range = `m.model_id = ANY($1::uuid[]) AND m.minute >= $2 AND m.minute < $3`;
     const [totals, buckets] = await Promise.all([
-      this.dataSource.query<Array<{ model_id: string; calls: number; successes: number }>>(
-        `SELECT m.model_id, sum(m.calls)::float8 AS calls, sum(m.successes)::float8 AS successes
+      this.dataSource.query<Array<{ model_id: string } & TotalsRow>>(
+        `SELECT m.model_id, ${SUM_TOTALS}
          FROM metrics_usage_minutes m WHERE ${range} GROUP BY 1`,
         params,
       ),
@@ -219,38 +287,9 @@ export class UsageRepository {
     ]);
     const histograms = groupHistograms(buckets.map(({ model_id, bucket, count }) => [model_id, bucket, count]));
     return new Map(
-      totals.map(({ model_id, calls, successes }) => [
-        model_id,
-        { calls, successes, latency: histograms.get(model_id) ?? new LatencyHistogram() },
-      ]),
+      totals.map((row) => [row.model_id, { ...totalsOf(row), latency: histograms.get(row.model_id) ?? new LatencyHistogram() }]),
     );
   }
-}
-
-/** Folds events into one delta per (model, minute): counts, a latency histogram, failures by class. */
-function foldMinutes(claimed: ReadonlyArray<{ event: UsageEvent; at: number }>): Map<string, MinuteDelta> {
-  const deltas = new Map<string, MinuteDelta>();
-  for (const { event, at } of claimed) {
-    const { outcome, error_class: errorClass, latency_ms: latencyMs } = event.payload;
-    // One spelling per model: two rows for one key in a statement would make its upsert fail.
-    const modelId = event.payload.model_id.toLowerCase();
-    const minute = minuteOf(at);
-    const key = `${modelId}|${minute}`;
-    let delta = deltas.get(key);
-    if (!delta) {
-      delta = { modelId, minute, calls: 0, successes: 0, failures: 0, latency: new LatencyHistogram(), errors: {} };
-      deltas.set(key, delta);
-    }
-    delta.calls += 1;
-    if (outcome === 'success') {
-      delta.successes += 1;
-    } else {
-      delta.failures += 1;
-      if (errorClass) delta.errors[errorClass] = (delta.errors[errorClass] ?? 0) + 1;
-    }
-    delta.latency.add(latencyMs);
-  }
-  return deltas;
 }
 
 function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {

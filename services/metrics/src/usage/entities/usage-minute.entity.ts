@@ -25,6 +25,13 @@ export class UsageMinuteEntity {
   @Column({ type: 'bigint' })
   failures!: string;
 
+  /** Tokens the provider counted; calls that count none (ONNX, events before tokens were recorded) add 0. */
+  @Column({ name: 'input_tokens', type: 'bigint', default: 0 })
+  inputTokens!: string;
+
+  @Column({ name: 'output_tokens', type: 'bigint', default: 0 })
+  outputTokens!: string;
+
   /** Latencies of all the minute's calls: LatencyHistogram's sparse form, bucket index → count. */
   @Column({ type: 'jsonb' })
   latency!: SparseHistogram;
