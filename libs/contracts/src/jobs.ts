@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { QUEUES, type QueueName } from './messaging.constant.js';
 import { USAGE_KINDS } from './model-events.event.js';
 import { TENSOR_ELEMENT_TYPES } from './dto/model-artifacts.dto.js';
+import { HTTP_ENDPOINT_METHODS } from './dto/model-config.dto.js';
+import { MODEL_TYPES } from './model-enums.constant.js';
 
 /*
  * NEVER RENAME a job name: queued jobs carry it. Job ids are derived from what the job is about
@@ -35,6 +37,36 @@ export const JOB_SCHEMAS = {
     signature: modelSignatureSchema,
     input_data: z.record(z.string(), z.unknown()),
   }),
+  /**
+   * One call of a model served by OpenAI, Anthropic or an HTTP endpoint. The secret travels sealed
+   * (the queue never holds it in clear); the worker opens it with the shared master key.
+   */
+  'inference.provider-call': z.object({
+    call_id: z.uuid(),
+    model_id: z.uuid(),
+    actor: z.string().min(1),
+    kind: z.enum(USAGE_KINDS),
+    target: z.object({
+      kind: z.enum(['openai', 'anthropic', 'endpoint']),
+      endpoint: z.string().nullable(),
+      model: z.string().min(1),
+      type: z.enum(MODEL_TYPES),
+      parameters: z.record(z.string(), z.unknown()),
+      http: z
+        .object({
+          method: z.enum(HTTP_ENDPOINT_METHODS),
+          headers: z.record(z.string(), z.string()),
+          secret_header: z.string().nullable(),
+          secret_prefix: z.string(),
+          timeout_ms: z.number().int().positive(),
+          request_template: z.unknown(),
+          response_path: z.string().nullable(),
+        })
+        .nullable(),
+    }),
+    sealed_secret: z.string().nullable(),
+    input_data: z.record(z.string(), z.unknown()),
+  }),
 } as const;
 
 export type JobName = keyof typeof JOB_SCHEMAS;
@@ -43,6 +75,7 @@ export type JobPayload<N extends JobName> = z.infer<(typeof JOB_SCHEMAS)[N]>;
 export const JOB_QUEUES: Record<JobName, QueueName> = {
   'ingest.huggingface-import': QUEUES.ingest,
   'inference.run': QUEUES.inference,
+  'inference.provider-call': QUEUES.inference,
 };
 
 /** What travels in the queue: the job name beside its payload, so one queue can carry several kinds. */
@@ -69,6 +102,7 @@ export const JOB_IDS = {
   /** One import per model-created event: a redelivered event does not import twice. */
   huggingFaceImport: (modelId: string, eventId: string) => `hf-import.${modelId}.${eventId}`,
   inferenceRun: (callId: string) => `inference.${callId}`,
+  providerCall: (callId: string) => `provider-call.${callId}`,
 };
 
 /** A problem as a worker reports it back through a job result (the gateway turns it into the HTTP answer). */
@@ -77,6 +111,8 @@ export interface JobProblem {
   code: string;
   detail: string;
   errors?: Array<{ field: string; detail: string }>;
+  /** Rate-limited provider calls: seconds to wait, answered as Retry-After. */
+  retry_after_seconds?: number;
 }
 
 export interface TensorValue {
@@ -91,5 +127,13 @@ export interface TensorValue {
  * infrastructure failures throw, so the queue retries them on another worker.
  */
 export type InferenceRunResult =
-  | { ok: true; output: Record<string, TensorValue>; latency_ms: number; worker: string }
+  | {
+      ok: true;
+      /** ONNX: tensors by output name; providers: the answer (text, vectors or the endpoint's JSON). */
+      output: Record<string, TensorValue> | unknown;
+      latency_ms: number;
+      worker: string;
+      usage?: { input_tokens: number | null; output_tokens: number | null } | null;
+      finish_reason?: string | null;
+    }
   | { ok: false; problem: JobProblem; latency_ms: number; worker: string };

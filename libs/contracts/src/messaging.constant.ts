@@ -16,6 +16,10 @@ export const REGISTRY_PATTERNS = {
   reportProgress: 'registry.models.report-progress',
   completeArtifacts: 'registry.models.complete-artifacts',
   markFailed: 'registry.models.mark-failed',
+  /** A model with its sealed secret, for the workers that call it (never answered to a user). */
+  getInvocationTarget: 'registry.models.get-invocation-target',
+  /** Re-seals every stored secret not sealed with the current master key. */
+  rotateSecrets: 'registry.secrets.rotate',
   health: 'registry.health',
 } as const;
 export type RegistryPattern = (typeof REGISTRY_PATTERNS)[keyof typeof REGISTRY_PATTERNS];

@@ -15,12 +15,35 @@ export interface Actor {
 /** The actor of changes the platform makes itself (imports, a model that fails to load). */
 export const SYSTEM_ACTOR: Actor = { name: 'system' };
 
+/**
+ * A change of a model's secret as the gateway sends it: sealed there (the clear value never leaves
+ * the process that received it), with the hint a record may show. null removes the secret.
+ */
+export type SecretChange = { sealed: string; last4: string | null } | null;
+
+/** The write-only fields stay at the gateway: the registry receives the sealed secret instead. */
+export type StoredCreateModel = Omit<CreateModelDto, 'api_key' | 'validate'>;
+export type StoredUpdateModel = Omit<UpdateModelDto, 'api_key' | 'validate'>;
+
+export interface SecretRotationDto {
+  /** The id of the master key everything is now sealed with. */
+  key_id: string;
+  rotated: number;
+  already_current: number;
+  /** Secrets no configured key opens (their model ids), left as they are. */
+  failed: Array<{ model_id: string; reason: string }>;
+}
+
 /** Request and response of each gateway → registry message pattern. */
 export interface RegistryMessages {
   [REGISTRY_PATTERNS.listModels]: { request: { query: ListModelsQueryDto }; response: ModelListDto };
   [REGISTRY_PATTERNS.getModel]: { request: { id: string }; response: ModelDto };
-  [REGISTRY_PATTERNS.createModel]: { request: { actor: Actor; body: CreateModelDto }; response: ModelDto };
-  [REGISTRY_PATTERNS.updateModel]: { request: { actor: Actor; id: string; body: UpdateModelDto }; response: ModelDto };
+  /** `secret` absent: none given. The model of a provider without a secret is stored inactive. */
+  [REGISTRY_PATTERNS.createModel]: { request: { actor: Actor; body: StoredCreateModel; secret?: SecretChange }; response: ModelDto };
+  /** `secret` absent: unchanged; null: removed. */
+  [REGISTRY_PATTERNS.updateModel]: { request: { actor: Actor; id: string; body: StoredUpdateModel; secret?: SecretChange }; response: ModelDto };
+  [REGISTRY_PATTERNS.getInvocationTarget]: { request: { id: string }; response: { model: ModelDto; sealed_secret: string | null } };
+  [REGISTRY_PATTERNS.rotateSecrets]: { request: { actor: Actor }; response: SecretRotationDto };
   [REGISTRY_PATTERNS.deleteModel]: { request: { actor: Actor; id: string }; response: { deleted: true } };
   [REGISTRY_PATTERNS.toggleModelStatus]: { request: { actor: Actor; id: string }; response: ModelDto };
   /** Marks the model `uploading` (409 if it already is); the status before is restored when the transfer ends. */

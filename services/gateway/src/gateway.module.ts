@@ -5,6 +5,8 @@ import { METRICS_TRANSPORT, MetricsClient, PlatformModule, REGISTRY_TRANSPORT, R
 import { ApiTokens } from './auth/admin-token.js';
 import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
 import { HealthController } from './health/health.controller.js';
+import { SecretsAdminController } from './admin/secrets-admin.controller.js';
+import { ModelCredentialsService } from './credentials/model-credentials.service.js';
 import { ModelsController } from './models/models.controller.js';
 import { ModelTestsController } from './invocations/model-tests.controller.js';
 import { ModelTestsService } from './invocations/model-tests.service.js';
@@ -25,7 +27,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [PlatformModule.forRoot(platform, 'gateway')],
-      controllers: [ModelsController, ModelFilesController, ModelTestsController, ModelStatsController, HealthController],
+      controllers: [ModelsController, ModelFilesController, ModelTestsController, ModelStatsController, SecretsAdminController, HealthController],
       providers: [
         { provide: REGISTRY_TRANSPORT, useValue: transports.registry },
         { provide: METRICS_TRANSPORT, useValue: transports.metrics },
@@ -35,6 +37,7 @@ export class GatewayModule {
         MetricsClient,
         ModelFilesService,
         ModelTestsService,
+        ModelCredentialsService,
         UsageSummariesService,
       ],
     };

@@ -5,7 +5,7 @@ import { runRegistryMigrations } from './data-source.js';
 await runProcess('migrate', async () => {
   const config = loadConfig();
   const logger = createLogger(config).child({ service: 'migrate' });
-  const platform = await createPlatform(config, logger, { mode: config.database.url ? 'distributed' : 'standalone', withDatabase: true });
+  const platform = await createPlatform(config, logger, { mode: config.database.url ? 'distributed' : 'standalone', withDatabase: true, withSecrets: false });
   try {
     const applied = await runRegistryMigrations(platform.database!);
     logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema is up to date');

@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsNumber,
   IsOptional,
@@ -112,6 +113,19 @@ export class ModelFieldsDto {
   })
   tags?: string[];
 
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: 200,
+    description: 'OpenAI and Anthropic models: the provider\'s model id, when it differs from `name` (e.g. name "GPT-4", provider_model "gpt-4o"). Default: the name.',
+    example: 'gpt-4o',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  @HasNoControlCharacters()
+  provider_model?: string | null;
+
   @ApiPropertyOptional({ type: ModelConfigDto, description: 'Per-model configuration.' })
   @IsOmittable()
   @ValidateNested()
@@ -133,7 +147,27 @@ export class ModelFieldsDto {
   latency_ms?: number | null;
 }
 
+/** The write-only credential fields of create and edit requests. */
+export const API_KEY_DESCRIPTION =
+  'Write-only secret, stored encrypted and never returned (records show `has_api_key` and `api_key_last4`): the provider API key ' +
+  '(openai, anthropic), the value of the secret header (endpoint, see config.http.secret_header), or a Hugging Face token (huggingface).';
+
 export class CreateModelDto extends ModelFieldsDto {
+  @ApiPropertyOptional({ description: API_KEY_DESCRIPTION, writeOnly: true, maxLength: 4096, example: 'sk-…' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 4096)
+  @HasNoControlCharacters()
+  api_key?: string;
+
+  @ApiPropertyOptional({
+    description: 'OpenAI and Anthropic: check the key and model with the provider before storing (default true). false stores without asking.',
+    default: true,
+  })
+  @IsOptional()
+  @IsBoolean()
+  validate?: boolean;
+
   @ApiPropertyOptional({ enum: MODEL_SOURCES, description: 'Where the model comes from. Fixed once created.', default: 'custom', example: 'openai' })
   @IsOptional()
   @IsIn(MODEL_SOURCES, oneOf(MODEL_SOURCES))

@@ -9,7 +9,7 @@ import {
   type ModelStatus,
   type ModelType,
 } from '../model-enums.constant.js';
-import type { ModelConfig } from './model-config.dto.js';
+import { StoredHttpEndpointConfigDto, type HttpEndpointConfig, type ModelConfig } from './model-config.dto.js';
 import { ArtifactDto, HuggingFaceImportDto, ModelSignatureDto, TransferProgressDto } from './model-artifacts.dto.js';
 
 class StoredModelConfigDto implements ModelConfig {
@@ -23,6 +23,8 @@ class StoredModelConfigDto implements ModelConfig {
   env!: Record<string, string>;
   @ApiProperty({ type: ModelSignatureDto, nullable: true, description: 'Inputs and outputs read from the ONNX file when it was stored (read-only).' })
   signature!: ModelSignatureDto | null;
+  @ApiPropertyOptional({ type: StoredHttpEndpointConfigDto, nullable: true, description: 'Custom HTTP endpoint models: how the endpoint is called.' })
+  http?: HttpEndpointConfig | null;
 }
 
 /** The last hour of a model's calls, from the metrics service. */
@@ -33,6 +35,10 @@ export class ModelUsageDto {
   success_rate!: number | null;
   @ApiProperty({ type: Number, nullable: true, description: 'Median latency of the last hour, in milliseconds.' })
   latency_p50_ms!: number | null;
+  @ApiProperty({ description: 'Tokens the provider counted for the last hour\'s calls (0 for local models).' })
+  input_tokens!: number;
+  @ApiProperty()
+  output_tokens!: number;
 }
 
 /** A model record as the API returns it. */
@@ -57,6 +63,12 @@ export class ModelDto {
   description!: string | null;
   @ApiProperty({ type: String, nullable: true })
   endpoint!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'OpenAI and Anthropic models: the provider\'s model id (null: the name).', example: 'gpt-4o' })
+  provider_model!: string | null;
+  @ApiProperty({ description: 'Whether a secret (API key, endpoint secret header, Hugging Face token) is stored for this model. The secret itself is never returned.' })
+  has_api_key!: boolean;
+  @ApiProperty({ type: String, nullable: true, description: 'The last four characters of the stored secret (null for none, or for secrets under 12 characters).', example: 'x7Qa' })
+  api_key_last4!: string | null;
   @ApiProperty({ type: [String] })
   tags!: string[];
   @ApiProperty({ type: StoredModelConfigDto })

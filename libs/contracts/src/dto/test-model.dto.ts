@@ -27,9 +27,24 @@ export class TensorValueDto {
   data!: unknown;
 }
 
+/** Tokens the provider counted for one call. */
+export class TokenUsageDto {
+  @ApiProperty({ type: Number, nullable: true }) input_tokens!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) output_tokens!: number | null;
+}
+
 export class TestResultDto {
-  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/TensorValueDto' } })
-  output!: Record<string, TensorValueDto>;
+  @ApiProperty({
+    description:
+      'ONNX models: one tensor per output name ({element_type, shape, data}). Chat models: the answer text. Embedding models: one vector per input. ' +
+      'Endpoint models: the value at config.http.response_path of the answer (or the whole answer).',
+    oneOf: [{ type: 'object', additionalProperties: { $ref: '#/components/schemas/TensorValueDto' } }, { type: 'string' }, { type: 'array', items: {} }, { type: 'object' }],
+  })
+  output!: Record<string, TensorValueDto> | unknown;
+  @ApiProperty({ type: TokenUsageDto, nullable: true, description: 'Provider models: tokens counted by the provider; null for ONNX models.' })
+  usage!: TokenUsageDto | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Chat models: why the answer ended (stop, length, end_turn, max_tokens, …).' })
+  finish_reason!: string | null;
   @ApiProperty({ description: 'Time the worker took to run the model (input conversion included), in milliseconds.' })
   latency_ms!: number;
   @ApiProperty({ format: 'uuid' })
@@ -39,3 +54,6 @@ export class TestResultDto {
   @ApiProperty({ format: 'uuid', description: 'Id of this call, as usage statistics record it.' })
   call_id!: string;
 }
+
+/** The answer for an ONNX model: one tensor per output name. */
+export type OnnxTestResultDto = TestResultDto & { output: Record<string, TensorValueDto> };

@@ -1,6 +1,7 @@
-import { ApiHideProperty, PartialType } from '@nestjs/swagger';
-import { Equals } from 'class-validator';
-import { ModelFieldsDto } from './create-model.dto.js';
+import { ApiHideProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Equals, IsBoolean, IsOptional, IsString, Length } from 'class-validator';
+import { API_KEY_DESCRIPTION, ModelFieldsDto } from './create-model.dto.js';
+import { HasNoControlCharacters } from './validators.util.js';
 
 /**
  * A partial edit: send only what changes. Fields may not be null unless nullable; `config`
@@ -16,4 +17,16 @@ export class UpdateModelDto extends PartialType(ModelFieldsDto, { skipNullProper
   @ApiHideProperty()
   @Equals(undefined, { message: 'source is fixed when a model is created; register a new model instead' })
   source?: never;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: `${API_KEY_DESCRIPTION} A new value replaces the stored one; null removes it.`, writeOnly: true, maxLength: 4096 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 4096)
+  @HasNoControlCharacters()
+  api_key?: string | null;
+
+  @ApiPropertyOptional({ description: 'OpenAI and Anthropic: check a new key (or model) with the provider before storing it (default true).', default: true })
+  @IsOptional()
+  @IsBoolean()
+  validate?: boolean;
 }

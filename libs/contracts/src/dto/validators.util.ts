@@ -59,3 +59,36 @@ export function IsEnvironmentMap(options?: ValidationOptions): PropertyDecorator
     options,
   );
 }
+
+/** Header names as HTTP defines tokens. */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
+
+/**
+ * Headers that carry credentials or that the HTTP client owns. Credentials belong in the model's
+ * sealed secret (`api_key` + `config.http.secret_header`), never in its clear configuration.
+ */
+export const RESERVED_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'api-key', 'host', 'content-length', 'transfer-encoding', 'connection'];
+
+/** An object of extra HTTP headers: token names, single-line values, none of the reserved ones. */
+export function IsHeaderMap(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isHeaderMap',
+      validator: {
+        validate: (value: unknown) =>
+          isPlainObject(value) &&
+          Object.keys(value).length <= 50 &&
+          Object.entries(value).every(
+            ([k, v]) => HEADER_NAME.test(k) && !RESERVED_HEADERS.includes(k.toLowerCase()) && typeof v === 'string' && v.length <= 4096 && !CONTROL_CHARACTERS.test(v),
+          ),
+        defaultMessage: buildMessage(
+          (each) =>
+            `${each}$property must be an object of at most 50 headers with token names and single-line string values; ` +
+            `${RESERVED_HEADERS.join(', ')} are not allowed (send a credential as api_key and name its header in secret_header)`,
+          options,
+        ),
+      },
+    },
+    options,
+  );
+}

@@ -7,9 +7,12 @@ import {
   type Actor,
   type InferenceRunResult,
   type JobEnvelope,
+  type JobName,
+  type ModelDto,
   type TestResultDto,
 } from '@modelyard/contracts';
 import { primaryOnnxArtifact } from '@modelyard/model-formats';
+import { callTargetOf, isProviderModel } from '@modelyard/providers';
 import {
   APP_CONFIG,
   DomainException,
@@ -24,6 +27,8 @@ import { InvocationException } from './invocation.exception.js';
 
 /** Attempts of an inference job: a worker that dies mid-call hands it to another. */
 const INFERENCE_ATTEMPTS = 3;
+/** How much longer than the provider timeout the gateway waits, for the queue and the worker around the call. */
+const PROVIDER_WAIT_MARGIN_MS = 2_000;
 
 /**
  * Test calls: checked against the record here (active, runnable), then run by an inference worker
@@ -39,13 +44,42 @@ export class ModelTestsService {
   ) {}
 
   async test(actor: Actor, id: string, inputData: Record<string, unknown>): Promise<TestResultDto> {
-    const model = await this.registry.send(REGISTRY_PATTERNS.getModel, { id });
+    const { model, sealed_secret: sealedSecret } = await this.registry.send(REGISTRY_PATTERNS.getInvocationTarget, { id });
     if (model.status !== 'active') throw InvocationException.notActive(model);
+    const callId = randomUUID();
+    const job = isProviderModel(model) ? this.providerCall(actor, model, sealedSecret, callId, inputData) : this.onnxRun(actor, model, callId, inputData);
+    const queue = JOB_QUEUES[job.name];
+    const jobId = job.name === 'inference.run' ? JOB_IDS.inferenceRun(callId) : JOB_IDS.providerCall(callId);
+    await this.jobs.enqueue(queue, job, { id: jobId, attempts: INFERENCE_ATTEMPTS, backoffMs: 200 });
+    // A provider call may take as long as the provider is allowed to; a local model as long as a worker is.
+    const timeoutMs = job.name === 'inference.run' ? this.config.inference.timeoutMs : this.config.providers.timeoutMs + PROVIDER_WAIT_MARGIN_MS;
+    let result: InferenceRunResult;
+    try {
+      result = await this.jobs.waitForResult<InferenceRunResult>(queue, jobId, timeoutMs);
+    } catch (error) {
+      if (error instanceof JobTimeoutError) throw InvocationException.timeout(timeoutMs);
+      if (error instanceof JobFailedError) throw InvocationException.failed(error.reason);
+      throw error;
+    }
+    if (!result.ok) {
+      const { status, code, detail, errors, retry_after_seconds: retryAfter } = result.problem;
+      throw new DomainException(status, code, detail, errors, retryAfter);
+    }
+    return {
+      output: result.output,
+      latency_ms: result.latency_ms,
+      usage: result.usage ?? null,
+      finish_reason: result.finish_reason ?? null,
+      model_id: model.id,
+      worker: result.worker,
+      call_id: callId,
+    };
+  }
+
+  private onnxRun(actor: Actor, model: ModelDto, callId: string, inputData: Record<string, unknown>): JobEnvelope<'inference.run'> {
     const artifact = primaryOnnxArtifact(model.artifacts);
     if (!artifact || !model.config.signature) throw InvocationException.notRunnable(model);
-
-    const callId = randomUUID();
-    const job: JobEnvelope<'inference.run'> = {
+    return {
       name: 'inference.run',
       payload: {
         call_id: callId,
@@ -57,18 +91,27 @@ export class ModelTestsService {
         input_data: inputData,
       },
     };
-    const queue = JOB_QUEUES['inference.run'];
-    const { id: jobId } = await this.jobs.enqueue(queue, job, { id: JOB_IDS.inferenceRun(callId), attempts: INFERENCE_ATTEMPTS, backoffMs: 200 });
-    const timeoutMs = this.config.inference.timeoutMs;
-    let result: InferenceRunResult;
-    try {
-      result = await this.jobs.waitForResult<InferenceRunResult>(queue, jobId, timeoutMs);
-    } catch (error) {
-      if (error instanceof JobTimeoutError) throw InvocationException.timeout(timeoutMs);
-      if (error instanceof JobFailedError) throw InvocationException.failed(error.reason);
-      throw error;
-    }
-    if (!result.ok) throw new DomainException(result.problem.status, result.problem.code, result.problem.detail, result.problem.errors);
-    return { output: result.output, latency_ms: result.latency_ms, model_id: model.id, worker: result.worker, call_id: callId };
+  }
+
+  /** The key travels sealed: only the worker that calls the provider opens it. */
+  private providerCall(
+    actor: Actor,
+    model: ModelDto,
+    sealedSecret: string | null,
+    callId: string,
+    inputData: Record<string, unknown>,
+  ): JobEnvelope<Extract<JobName, 'inference.provider-call'>> {
+    return {
+      name: 'inference.provider-call',
+      payload: {
+        call_id: callId,
+        model_id: model.id,
+        actor: actor.name,
+        kind: 'test',
+        target: callTargetOf(model),
+        sealed_secret: sealedSecret,
+        input_data: inputData,
+      },
+    };
   }
 }

@@ -12,6 +12,7 @@ import {
 import { RegistryClient } from '@modelyard/platform';
 import { CurrentActor } from '../auth/current-actor.decorator.js';
 import { UsageSummariesService } from '../stats/usage-summaries.service.js';
+import { ModelCredentialsService } from '../credentials/model-credentials.service.js';
 import { ApiProblems } from '../openapi/api-problems.decorator.js';
 
 
@@ -26,6 +27,7 @@ export class ModelsController {
   constructor(
     private readonly registry: RegistryClient,
     private readonly usage: UsageSummariesService,
+    private readonly credentials: ModelCredentialsService,
   ) {}
 
   @Get()
@@ -40,13 +42,18 @@ export class ModelsController {
   @Post()
   @ApiOperation({
     summary: 'Register a model',
-    description: 'Stores a model record. The calling token becomes its owner. (name, version) must be unique.',
+    description:
+      'Stores a model record. The calling token becomes its owner. (name, version) must be unique. ' +
+      'OpenAI and Anthropic models: `api_key` is checked with the provider first (422 when it refuses the key or the model, 424 when it cannot be reached; ' +
+      '`validate: false` skips the check), then stored encrypted and never returned. Without a key the model is stored inactive. ' +
+      'Endpoints that resolve to loopback, private, link-local or cloud-metadata addresses are refused (422) unless allowed by MODELYARD_ALLOWED_ENDPOINT_HOSTS.',
   })
   @ApiBody({ type: CreateModelDto })
   @ApiCreatedResponse({ type: ModelDto })
-  @ApiProblems(400, 409, 413, 415, 422)
+  @ApiProblems(400, 409, 413, 415, 422, 424, 429)
   async create(@CurrentActor() actor: Actor, @Body() body: CreateModelDto): Promise<ModelDto> {
-    return this.usage.enrichOne(await this.registry.send(REGISTRY_PATTERNS.createModel, { actor, body }));
+    const { stored, secret } = await this.credentials.prepareCreate(body);
+    return this.usage.enrichOne(await this.registry.send(REGISTRY_PATTERNS.createModel, { actor, body: stored, ...(secret !== undefined && { secret }) }));
   }
 
   @Get(':id')
@@ -62,14 +69,16 @@ export class ModelsController {
   @ApiOperation({
     summary: 'Edit a model',
     description:
-      'Partial edit: send only the fields that change. `config` members sent replace the stored ones; the others stay. Status changes go through toggle-status.',
+      'Partial edit: send only the fields that change. `config` members sent replace the stored ones; the others stay. Status changes go through toggle-status. ' +
+      'A new `api_key` (or a new endpoint or provider_model of a provider model) is checked with the provider like at registration; `api_key: null` removes the key.',
   })
   @ApiParam(ID_PARAM)
   @ApiBody({ type: UpdateModelDto })
   @ApiOkResponse({ type: ModelDto })
-  @ApiProblems(400, 404, 409, 413, 415, 422)
+  @ApiProblems(400, 404, 409, 413, 415, 422, 424, 429)
   async update(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: UpdateModelDto): Promise<ModelDto> {
-    return this.usage.enrichOne(await this.registry.send(REGISTRY_PATTERNS.updateModel, { actor, id, body }));
+    const { stored, secret } = await this.credentials.prepareUpdate(id, body);
+    return this.usage.enrichOne(await this.registry.send(REGISTRY_PATTERNS.updateModel, { actor, id, body: stored, ...(secret !== undefined && { secret }) }));
   }
 
   @Delete(':id')

@@ -33,11 +33,17 @@ export class UsageSummariesService {
     const byId = new Map(summaries.map((summary) => [summary.model_id, summary]));
     return models.map((model) => {
       const summary = byId.get(model.id);
-      if (!summary) return { ...model, usage: { calls: 0, success_rate: null, latency_p50_ms: null } };
+      if (!summary) return { ...model, usage: { calls: 0, success_rate: null, latency_p50_ms: null, input_tokens: 0, output_tokens: 0 } };
       return {
         ...model,
         latency_ms: summary.latency_p50_ms ?? model.latency_ms,
-        usage: { calls: summary.calls, success_rate: summary.success_rate, latency_p50_ms: summary.latency_p50_ms },
+        usage: {
+          calls: summary.calls,
+          success_rate: summary.success_rate,
+          latency_p50_ms: summary.latency_p50_ms,
+          input_tokens: summary.input_tokens,
+          output_tokens: summary.output_tokens,
+        },
       };
     });
   }

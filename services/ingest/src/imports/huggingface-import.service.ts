@@ -11,6 +11,7 @@ import {
   LOGGER,
   messageOf,
   RegistryClient,
+  SecretCipher,
   type AppConfig,
   type BlobStore,
   type Logger,
@@ -38,6 +39,7 @@ export class HuggingFaceImportService {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly secrets: SecretCipher,
   ) {}
 
   /**
@@ -46,11 +48,12 @@ export class HuggingFaceImportService {
    * queue retries the job.
    */
   async run(job: ImportJob, attempt: number, lastAttempt: boolean): Promise<ImportOutcome> {
-    const model = await this.findModel(job.model_id);
+    const found = await this.findModel(job.model_id);
     // Deleted, or finished by an earlier attempt whose acknowledgement was lost.
-    if (!model || model.status !== 'uploading') return 'skipped';
+    if (!found || found.model.status !== 'uploading') return 'skipped';
+    const { model } = found;
     try {
-      await this.import(job, model);
+      await this.import(job, model, this.hubParams(found.sealedToken));
       return 'imported';
     } catch (error) {
       if (isNoTransfer(error)) return 'skipped';
@@ -66,8 +69,7 @@ export class HuggingFaceImportService {
     }
   }
 
-  private async import(job: ImportJob, model: ModelDto): Promise<void> {
-    const hub = this.hubParams();
+  private async import(job: ImportJob, model: ModelDto, hub: HubParams): Promise<void> {
     const info = await modelInfo({ name: job.repo, revision: job.revision, additionalFields: ['sha', 'cardData', 'library_name', 'tags'], ...hub });
     // Every later request names the commit, so files cannot change under the import.
     const commit = info.sha;
@@ -94,7 +96,7 @@ export class HuggingFaceImportService {
     for (const file of plan.files) {
       progress.startFile(file.path);
       const key = `models/${model.id}/hf/${commit}/${file.path}`;
-      const { artifact, signature } = await this.storeFile(job, commit, file, key, (bytes) => progress.add(bytes));
+      const { artifact, signature } = await this.storeFile(job, commit, file, key, (bytes) => progress.add(bytes), hub);
       stored.push(artifact);
       if (signature) signatures.set(artifact.path, signature);
       progress.endFile();
@@ -109,7 +111,7 @@ export class HuggingFaceImportService {
         libraryName: info.library_name,
         tags: info.tags,
         cardData: info.cardData as Record<string, unknown> | undefined,
-        readme: readme ? await this.readText(job.repo, commit, readme.path).catch(() => undefined) : undefined,
+        readme: readme ? await this.readText(job.repo, commit, readme.path, hub).catch(() => undefined) : undefined,
       },
       plan.files,
     );
@@ -137,6 +139,7 @@ export class HuggingFaceImportService {
     file: HubFile,
     key: string,
     onBytes: (bytes: number) => void,
+    hub: HubParams,
   ): Promise<{ artifact: Omit<ArtifactDto, 'primary'>; signature: ModelSignature | null }> {
     const existing = await this.blobs.head(key);
     // A stored blob passed verification before it was completed; the LFS sha256 proves it is this file.
@@ -152,7 +155,7 @@ export class HuggingFaceImportService {
     let source: Readable =
       file.size === 0
         ? Readable.from([], { objectMode: false })
-        : resumableDownload((offset) => this.openHubFile(job.repo, commit, file.path, offset), file.size, {
+        : resumableDownload((offset) => this.openHubFile(job.repo, commit, file.path, offset, hub), file.size, {
             isRetryable: (error) => this.permanentReason(error, job) === undefined,
             onResume: (offset, error) =>
               this.logger.warn({ repo: job.repo, path: file.path, offset, reason: messageOf(error) }, 'download interrupted; resuming where it stopped'),
@@ -178,26 +181,28 @@ export class HuggingFaceImportService {
     }
   }
 
-  private async openHubFile(repo: string, commit: string, path: string, offset: number): Promise<ReadableStream<Uint8Array>> {
+  private async openHubFile(repo: string, commit: string, path: string, offset: number, hub: HubParams): Promise<ReadableStream<Uint8Array>> {
     // The client puts the path into the URL as it is: names with # ? % must be encoded here.
-    const blob = await downloadFile({ repo, path: encodePath(path), revision: commit, xet: false, ...this.hubParams() });
+    const blob = await downloadFile({ repo, path: encodePath(path), revision: commit, xet: false, ...hub });
     if (!blob) throw new ImportFailure(`${path} is listed by ${repo} at ${commit} but cannot be downloaded (not found)`);
     return (offset > 0 ? blob.slice(offset) : blob).stream();
   }
 
-  private async readText(repo: string, commit: string, path: string): Promise<string> {
-    const blob = await downloadFile({ repo, path: encodePath(path), revision: commit, xet: false, ...this.hubParams() });
+  private async readText(repo: string, commit: string, path: string, hub: HubParams): Promise<string> {
+    const blob = await downloadFile({ repo, path: encodePath(path), revision: commit, xet: false, ...hub });
     return blob ? blob.text() : '';
   }
 
-  private hubParams(): { hubUrl: string; accessToken?: string } {
-    const { endpoint, token } = this.config.huggingFace;
-    return { hubUrl: endpoint, ...(token && { accessToken: token }) };
+  /** The model's own token (sealed with it at registration) wins over the platform's MODELYARD_HF_TOKEN. */
+  private hubParams(sealedToken: string | null): HubParams {
+    const token = sealedToken ? this.secrets.open(sealedToken) : this.config.huggingFace.token;
+    return { hubUrl: this.config.huggingFace.endpoint, ...(token && { accessToken: token }) };
   }
 
-  private async findModel(id: string): Promise<ModelDto | null> {
+  private async findModel(id: string): Promise<{ model: ModelDto; sealedToken: string | null } | null> {
     try {
-      return await this.registry.send(REGISTRY_PATTERNS.getModel, { id });
+      const { model, sealed_secret: sealedToken } = await this.registry.send(REGISTRY_PATTERNS.getInvocationTarget, { id });
+      return { model, sealedToken };
     } catch (error) {
       if (error instanceof DomainException && error.status === 404) return null;
       throw error;
@@ -218,9 +223,7 @@ export class HuggingFaceImportService {
           : `${job.repo} not found on ${hub} (it does not exist, or it is private)`;
       }
       if (error.statusCode === 401 || error.statusCode === 403) {
-        return this.config.huggingFace.token
-          ? `access to ${job.repo} refused: the repo is gated or private and the configured token (MODELYARD_HF_TOKEN) has not been granted access`
-          : `access to ${job.repo} refused: the repo is gated or private; set MODELYARD_HF_TOKEN to a token that has access`;
+        return `access to ${job.repo} refused: the repo is gated or private and no token with access was given (the model's api_key, or MODELYARD_HF_TOKEN)`;
       }
       if (error.statusCode >= 400 && error.statusCode < 500 && error.statusCode !== 408 && error.statusCode !== 429) {
         return `${hub} refused the import of ${job.repo} (HTTP ${error.statusCode}): ${error.message}`;
@@ -231,6 +234,8 @@ export class HuggingFaceImportService {
     return undefined;
   }
 }
+
+type HubParams = { hubUrl: string; accessToken?: string };
 
 /** Batches progress reports: at most one a second, and one at the end. */
 class ProgressReporter {

@@ -7,6 +7,8 @@ export enum ModelErrorCode {
   TransferInProgress = 'model_transfer_in_progress',
   NoTransfer = 'model_no_transfer',
   InvalidImport = 'model_invalid_import',
+  InvalidField = 'model_invalid_field',
+  SecretRequired = 'model_secret_required',
 }
 
 export const ModelException = {
@@ -20,6 +22,15 @@ export const ModelException = {
     new DomainException(409, ModelErrorCode.NoTransfer, `Model "${id}" has no upload or import in progress.`),
   invalidImport: (field: string, message: string) =>
     new DomainException(422, ModelErrorCode.InvalidImport, message, [{ field, detail: message }]),
+  /** A field that does not fit the model's source (e.g. provider_model on an uploaded model). */
+  invalidField: (field: string, message: string) =>
+    new DomainException(422, ModelErrorCode.InvalidField, message, [{ field, detail: message }]),
+  secretRequired: (source: string) =>
+    new DomainException(
+      409,
+      ModelErrorCode.SecretRequired,
+      `An ${source === 'openai' ? 'OpenAI' : 'Anthropic'} model needs an API key before it can be switched on; add one with PATCH /api/v1/ai-models/{id} {"api_key": "…"}.`,
+    ),
   notFound: (id: string) =>
     new DomainException(404, ModelErrorCode.NotFound, `No model has the id "${id}".`),
   duplicate: (name: string, version: string) =>

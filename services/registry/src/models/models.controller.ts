@@ -41,8 +41,12 @@ export class ModelsController {
   }
 
   @MessagePattern(REGISTRY_PATTERNS.createModel)
-  create(@Payload('actor') actor: Actor, @Payload('body') body: CreateModelDto): Response<typeof REGISTRY_PATTERNS.createModel> {
-    return this.models.create(actor, body);
+  create(
+    @Payload('actor') actor: Actor,
+    @Payload('body') body: CreateModelDto,
+    @Payload('secret') secret: SystemRequest<typeof REGISTRY_PATTERNS.createModel>['secret'],
+  ): Response<typeof REGISTRY_PATTERNS.createModel> {
+    return this.models.create(actor, body, secret);
   }
 
   @MessagePattern(REGISTRY_PATTERNS.updateModel)
@@ -50,8 +54,19 @@ export class ModelsController {
     @Payload('actor') actor: Actor,
     @Payload('id') id: unknown,
     @Payload('body') body: UpdateModelDto,
+    @Payload('secret') secret: SystemRequest<typeof REGISTRY_PATTERNS.updateModel>['secret'],
   ): Response<typeof REGISTRY_PATTERNS.updateModel> {
-    return this.models.update(actor, validId(id), body);
+    return this.models.update(actor, validId(id), body, secret);
+  }
+
+  @MessagePattern(REGISTRY_PATTERNS.getInvocationTarget)
+  getInvocationTarget(@Payload('id') id: unknown): Response<typeof REGISTRY_PATTERNS.getInvocationTarget> {
+    return this.models.getInvocationTarget(validId(id));
+  }
+
+  @MessagePattern(REGISTRY_PATTERNS.rotateSecrets)
+  rotateSecrets(): Response<typeof REGISTRY_PATTERNS.rotateSecrets> {
+    return this.models.rotateSecrets();
   }
 
   @MessagePattern(REGISTRY_PATTERNS.deleteModel)

@@ -30,6 +30,11 @@ export class ModelsRepository {
     return (manager?.getRepository(ModelEntity) ?? this.models).findOneBy({ id });
   }
 
+  /** A model with its sealed secret, for the workers that call it. */
+  findWithSecret(id: string): Promise<ModelEntity | null> {
+    return this.models.createQueryBuilder('model').addSelect('model.secret').where('model.id = :id', { id }).getOne();
+  }
+
   /** Reads and row-locks a model for a change inside `manager`'s transaction. */
   findForUpdate(id: string, manager: EntityManager): Promise<ModelEntity | null> {
     return manager

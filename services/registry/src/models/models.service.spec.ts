@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { DomainException } from '@modelyard/platform';
-import type { CreateModelDto } from '@modelyard/contracts';
+import { DEFAULT_HTTP_ENDPOINT_CONFIG, type CreateModelDto } from '@modelyard/contracts';
 import { ModelEntity } from './entities/model.entity.js';
-import { applyImportedMetadata, importSpecOf, mergeConfig, normalizeTags, toggledStatus } from './models.service.js';
+import { applyImportedMetadata, checkSourceFields, importSpecOf, mergeConfig, normalizeTags, toggledStatus } from './models.service.js';
 
 describe('toggledStatus', () => {
   it('switches active and inactive both ways', () => {
@@ -25,7 +25,7 @@ describe('toggledStatus', () => {
 
 describe('mergeConfig', () => {
   const signature = { inputs: [{ name: 'x', element_type: 'float32' as const, shape: ['batch', 4] }], outputs: [] };
-  const stored = { input_format: 'text', output_format: 'json', parameters: { t: 1 }, env: { A: '1' }, signature };
+  const stored = { input_format: 'text', output_format: 'json', parameters: { t: 1 }, env: { A: '1' }, signature, http: null };
 
   it('completes a partial config with empty members', () => {
     expect(mergeConfig(undefined, { parameters: { t: 2 } })).toEqual({
@@ -34,8 +34,9 @@ describe('mergeConfig', () => {
       parameters: { t: 2 },
       env: {},
       signature: null,
+      http: null,
     });
-    expect(mergeConfig(undefined, undefined)).toEqual({ input_format: null, output_format: null, parameters: {}, env: {}, signature: null });
+    expect(mergeConfig(undefined, undefined)).toEqual({ input_format: null, output_format: null, parameters: {}, env: {}, signature: null, http: null });
   });
 
   it('replaces the members sent and keeps the others', () => {
@@ -44,6 +45,31 @@ describe('mergeConfig', () => {
 
   it('treats null as "clear this member"', () => {
     expect(mergeConfig(stored, { input_format: null, parameters: null })).toEqual({ ...stored, input_format: null, parameters: {} });
+  });
+});
+
+describe('mergeConfig and the endpoint call settings', () => {
+  it('gives an endpoint model the defaults, and keeps other models without', () => {
+    expect(mergeConfig(undefined, undefined, 'endpoint').http).toEqual(DEFAULT_HTTP_ENDPOINT_CONFIG);
+    expect(mergeConfig(undefined, undefined, 'openai').http).toBeNull();
+  });
+
+  it('replaces the members sent and keeps the stored others', () => {
+    const first = mergeConfig(undefined, { http: { secret_header: 'X-Api-Key', timeout_ms: 5000 } }, 'endpoint');
+    expect(first.http).toEqual({ ...DEFAULT_HTTP_ENDPOINT_CONFIG, secret_header: 'X-Api-Key', timeout_ms: 5000 });
+    const second = mergeConfig(first, { http: { response_path: 'data.output' } }, 'endpoint');
+    expect(second.http).toEqual({ ...first.http, response_path: 'data.output' });
+    expect(mergeConfig(second, { env: { A: '1' } }, 'endpoint').http).toEqual(second.http);
+  });
+});
+
+describe('checkSourceFields', () => {
+  it('refuses fields that do not fit the source, naming them', () => {
+    expect(catchError(() => checkSourceFields('upload', { provider_model: 'gpt-4o' }, undefined))).toMatchObject({ status: 422, errors: [{ field: 'provider_model' }] });
+    expect(catchError(() => checkSourceFields('custom', {}, { sealed: 'v1.x', last4: null }))).toMatchObject({ status: 422, errors: [{ field: 'api_key' }] });
+    expect(catchError(() => checkSourceFields('openai', { config: { http: {} } }, undefined))).toMatchObject({ status: 422, errors: [{ field: 'config.http' }] });
+    expect(() => checkSourceFields('anthropic', { provider_model: 'claude' }, { sealed: 'v1.x', last4: null })).not.toThrow();
+    expect(() => checkSourceFields('huggingface', {}, { sealed: 'v1.x', last4: null })).not.toThrow();
   });
 });
 

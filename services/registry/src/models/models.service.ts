@@ -5,12 +5,17 @@ import {
   MODEL_TYPES,
   REVISION_PATTERN,
   TAG_PATTERN,
+  DEFAULT_HTTP_ENDPOINT_CONFIG,
   type ArtifactDto,
+  type HttpEndpointConfig,
+  type SecretChange,
+  type SecretRotationDto,
+  type StoredCreateModel,
+  type StoredUpdateModel,
   type ImportedMetadata,
   type ModelSignature,
   type TransferProgressDto,
   type Actor,
-  type CreateModelDto,
   type ListModelsQueryDto,
   type ModelConfig,
   type ModelDto,
@@ -19,14 +24,15 @@ import {
   type ModelSource,
   type ModelStatus,
   type ModelType,
-  type UpdateModelDto,
 } from '@modelyard/contracts';
+import { SecretCipher } from '@modelyard/platform';
 import { OutboxRelayService } from '../outbox/outbox-relay.service.js';
 import { OutboxService, type PendingEvent } from '../outbox/outbox.service.js';
 import { ModelEntity, type StoredImport, type StoredProgress } from './entities/model.entity.js';
 import { ModelException } from './model.exception.js';
 import { toModelDto, toModelSnapshot } from './model-response.util.js';
 import { ModelsRepository } from './models.repository.js';
+import { rotateSealedSecrets } from './secret-rotation.util.js';
 
 const PG_UNIQUE_VIOLATION = '23505';
 
@@ -37,13 +43,22 @@ export const normalizeTags = (tags: readonly string[] | undefined): string[] => 
   ...new Set((tags ?? []).map((t) => t.trim()).filter((t) => t.length > 0)),
 ];
 
-/** Fills every config member, so readers never meet a missing one. */
-export function mergeConfig(
-  base: ModelConfig | undefined,
-  change: { [K in keyof ModelConfig]?: ModelConfig[K] | null } | undefined,
-): ModelConfig {
-  const pick = <K extends keyof ModelConfig>(key: K, empty: ModelConfig[K]): ModelConfig[K] =>
-    change && change[key] !== undefined ? (change[key] ?? empty) : (base?.[key] ?? empty);
+type ConfigChange = { [K in Exclude<keyof ModelConfig, 'http'>]?: ModelConfig[K] | null } & { http?: Partial<HttpEndpointConfig> | null };
+
+/**
+ * Fills every config member, so readers never meet a missing one. `http` (custom endpoints) is
+ * filled with its defaults; the members of a sent `http` replace the stored ones.
+ */
+export function mergeConfig(base: ModelConfig | undefined, change: ConfigChange | undefined, source?: ModelSource): ModelConfig {
+  const pick = <K extends Exclude<keyof ModelConfig, 'http'>>(key: K, empty: ModelConfig[K]): ModelConfig[K] =>
+    change && change[key] !== undefined ? ((change[key] ?? empty) as ModelConfig[K]) : (base?.[key] ?? empty);
+  const sentHttp = change?.http === undefined ? undefined : change.http;
+  const storedHttp = base?.http ?? null;
+  let http: HttpEndpointConfig | null = storedHttp;
+  if (sentHttp === null) http = null;
+  else if (sentHttp !== undefined) http = { ...DEFAULT_HTTP_ENDPOINT_CONFIG, ...storedHttp, ...withoutUndefined(sentHttp) };
+  // An endpoint model always knows how it is called.
+  if (source === 'endpoint' && http === null) http = { ...DEFAULT_HTTP_ENDPOINT_CONFIG };
   return {
     input_format: pick('input_format', null),
     output_format: pick('output_format', null),
@@ -51,14 +66,39 @@ export function mergeConfig(
     env: pick('env', {}),
     // Read from the model file by the platform, never from a request.
     signature: base?.signature ?? null,
+    http,
   };
+}
+
+const withoutUndefined = <T extends object>(value: T): Partial<T> =>
+  Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as Partial<T>;
+
+/** Sources whose models are called through a provider's API and so hold a key. */
+const PROVIDER_SOURCES: readonly ModelSource[] = ['openai', 'anthropic'];
+/** Sources whose models may hold a secret: provider keys, endpoint headers, Hub tokens. */
+const SECRET_SOURCES: readonly ModelSource[] = ['openai', 'anthropic', 'endpoint', 'huggingface'];
+
+export const keyNeededMessage = (source: ModelSource) =>
+  `An API key is needed to activate this ${source === 'openai' ? 'OpenAI' : 'Anthropic'} model: add one with an edit that sets api_key, then switch it on.`;
+
+/** Checks the fields that depend on the source (create, and edits of the stored source). */
+export function checkSourceFields(source: ModelSource, fields: { provider_model?: string | null; endpoint?: string | null; config?: { http?: unknown } }, secret: SecretChange | undefined): void {
+  if (fields.provider_model != null && !PROVIDER_SOURCES.includes(source)) {
+    throw ModelException.invalidField('provider_model', `provider_model applies to openai and anthropic models only, not to source "${source}"`);
+  }
+  if (secret && !SECRET_SOURCES.includes(source)) {
+    throw ModelException.invalidField('api_key', `api_key applies to openai, anthropic, endpoint and huggingface models only, not to source "${source}"`);
+  }
+  if (fields.config?.http != null && source !== 'endpoint') {
+    throw ModelException.invalidField('config.http', `config.http applies to endpoint models only (source "endpoint"), not to source "${source}"`);
+  }
 }
 
 /** Hugging Face repo ids: `name` or `namespace/name`, as the Hub allows them. */
 const REPO_ID = /^(?:[A-Za-z0-9][\w.-]{0,95}\/)?[A-Za-z0-9][\w.-]{0,95}$/;
 
 /** Checks the import-only fields of a create request; returns the import to store, if any. */
-export function importSpecOf(dto: CreateModelDto): StoredImport | null {
+export function importSpecOf(dto: StoredCreateModel): StoredImport | null {
   if (dto.source !== 'huggingface') {
     if (dto.revision !== undefined) throw ModelException.invalidImport('revision', 'revision applies to Hugging Face imports only (source "huggingface")');
     if (dto.include !== undefined) throw ModelException.invalidImport('include', 'include applies to Hugging Face imports only (source "huggingface")');
@@ -123,7 +163,7 @@ export function toggledStatus(status: ModelStatus, statusMessage: string | null)
 }
 
 /** Fields compared to decide whether a PATCH changed anything, in API names. */
-const EDITABLE: Array<[keyof UpdateModelDto & string, keyof ModelEntity]> = [
+const EDITABLE: Array<[keyof StoredUpdateModel & string, keyof ModelEntity]> = [
   ['name', 'name'],
   ['version', 'version'],
   ['type', 'type'],
@@ -134,6 +174,7 @@ const EDITABLE: Array<[keyof UpdateModelDto & string, keyof ModelEntity]> = [
   ['config', 'config'],
   ['accuracy', 'accuracy'],
   ['latency_ms', 'latencyMs'],
+  ['provider_model', 'providerModel'],
 ];
 
 function newProgress(file: string | null, previous: ModelStatus): StoredProgress {
@@ -159,7 +200,20 @@ export class ModelsService {
     private readonly models: ModelsRepository,
     private readonly outbox: OutboxService,
     private readonly relay: OutboxRelayService,
+    private readonly secrets: SecretCipher,
   ) {}
+
+  /** The model and its sealed secret, for a worker about to call it. */
+  async getInvocationTarget(id: string): Promise<{ model: ModelDto; sealed_secret: string | null }> {
+    const model = await this.models.findWithSecret(id);
+    if (!model) throw ModelException.notFound(id);
+    return { model: toModelDto(model), sealed_secret: model.secret ?? null };
+  }
+
+  /** Re-seals every secret not sealed with the current master key (see rotateSealedSecrets). */
+  rotateSecrets(): Promise<SecretRotationDto> {
+    return rotateSealedSecrets(this.dataSource, this.secrets);
+  }
 
   async list(query: ListModelsQueryDto): Promise<ModelListDto> {
     const { items, total } = await this.models.list(query);
@@ -172,11 +226,15 @@ export class ModelsService {
     return toModelDto(model);
   }
 
-  create(actor: Actor, dto: CreateModelDto): Promise<ModelDto> {
+  create(actor: Actor, dto: StoredCreateModel, secret?: SecretChange): Promise<ModelDto> {
     const source = dto.source ?? 'custom';
     const version = dto.version ?? '1.0';
     const importSpec = importSpecOf(dto);
-    const initialStatus = dto.status ?? 'active';
+    checkSourceFields(source, dto, secret);
+    if (source === 'endpoint' && !dto.endpoint) throw ModelException.invalidField('endpoint', 'endpoint is required for an endpoint model: the URL it is called at');
+    // A provider model cannot run without its key: stored switched off, saying why.
+    const keyMissing = PROVIDER_SOURCES.includes(source) && !secret;
+    const initialStatus = keyMissing ? 'inactive' : (dto.status ?? 'active');
     return this.change(
       async (manager) => {
         const model = manager.create(ModelEntity, {
@@ -188,7 +246,11 @@ export class ModelsService {
           source,
           // An import is uploading from the start: the ingest service picks it up from model.created.
           status: importSpec ? 'uploading' : initialStatus,
-          statusMessage: null,
+          statusMessage: keyMissing ? keyNeededMessage(source) : null,
+          providerModel: dto.provider_model ?? null,
+          secret: secret?.sealed ?? null,
+          hasSecret: Boolean(secret),
+          secretLast4: secret?.last4 ?? null,
           license: null,
           artifacts: [],
           progress: importSpec ? newProgress(null, initialStatus) : null,
@@ -196,7 +258,7 @@ export class ModelsService {
           description: dto.description ?? null,
           endpoint: dto.endpoint ?? null,
           tags: normalizeTags(dto.tags),
-          config: mergeConfig(undefined, dto.config),
+          config: mergeConfig(undefined, dto.config, source),
           accuracy: dto.accuracy ?? null,
           latencyMs: dto.latency_ms ?? null,
           owner: actor.name,
@@ -208,11 +270,13 @@ export class ModelsService {
     );
   }
 
-  async update(actor: Actor, id: string, dto: UpdateModelDto): Promise<ModelDto> {
+  async update(actor: Actor, id: string, dto: StoredUpdateModel, secret?: SecretChange): Promise<ModelDto> {
     let target = { name: '', version: '' };
     return this.change(async (manager) => {
       const model = await this.models.findForUpdate(id, manager);
       if (!model) throw ModelException.notFound(id);
+      checkSourceFields(model.source, dto, secret);
+      if (model.source === 'endpoint' && dto.endpoint === null) throw ModelException.invalidField('endpoint', 'an endpoint model needs its endpoint; it cannot be removed');
       const next: Partial<ModelEntity> = {
         ...(dto.name !== undefined && { name: dto.name }),
         ...(dto.version !== undefined && { version: dto.version }),
@@ -221,20 +285,36 @@ export class ModelsService {
         ...(dto.description !== undefined && { description: dto.description }),
         ...(dto.endpoint !== undefined && { endpoint: dto.endpoint }),
         ...(dto.tags !== undefined && { tags: normalizeTags(dto.tags) }),
-        ...(dto.config !== undefined && { config: mergeConfig(model.config, dto.config) }),
+        ...(dto.config !== undefined && { config: mergeConfig(model.config, dto.config, model.source) }),
+        ...(dto.provider_model !== undefined && { providerModel: dto.provider_model }),
         ...(dto.accuracy !== undefined && { accuracy: dto.accuracy }),
         ...(dto.latency_ms !== undefined && { latencyMs: dto.latency_ms }),
       };
-      const changed = EDITABLE.filter(
+      const changed: string[] = EDITABLE.filter(
         ([, column]) => column in next && JSON.stringify(next[column]) !== JSON.stringify(model[column]),
       ).map(([field]) => field);
+      const statusBefore = model.status;
+      if (secret !== undefined) {
+        // Never compared or announced by value: the event says only that the key changed.
+        changed.push('api_key');
+        Object.assign(model, { secret: secret?.sealed ?? null, hasSecret: Boolean(secret), secretLast4: secret?.last4 ?? null });
+        if (!secret && PROVIDER_SOURCES.includes(model.source) && model.status === 'active') {
+          model.status = 'inactive';
+          model.statusMessage = keyNeededMessage(model.source);
+        } else if (secret && model.statusMessage === keyNeededMessage(model.source)) {
+          model.statusMessage = null;
+        }
+      }
       if (changed.length === 0) return { model, events: [] };
       Object.assign(model, next);
       target = { name: model.name, version: model.version };
       const saved = await manager.save(model);
       return {
         model: saved,
-        events: [{ type: 'model.updated', key: saved.id, payload: { actor: actor.name, model: toModelSnapshot(saved), changed } }],
+        events: [
+          { type: 'model.updated', key: saved.id, payload: { actor: actor.name, model: toModelSnapshot(saved), changed } },
+          ...(saved.status === statusBefore ? [] : [statusChanged(actor, saved, statusBefore)]),
+        ],
       };
     }, () => ModelException.duplicate(target.name, target.version));
   }
@@ -245,6 +325,7 @@ export class ModelsService {
       if (!model) throw ModelException.notFound(id);
       const from = model.status;
       model.status = toggledStatus(model.status, model.statusMessage);
+      if (model.status === 'active' && PROVIDER_SOURCES.includes(model.source) && !model.hasSecret) throw ModelException.secretRequired(model.source);
       model.statusMessage = null;
       const saved = await manager.save(model);
       return {

@@ -44,6 +44,7 @@ export interface StoredImport extends HuggingFaceImportDto {
 )
 @Check('ck_models_source', `"source" IN ('huggingface','openai','anthropic','upload','endpoint','custom')`)
 @Check('ck_models_status', `"status" IN ('active','inactive','uploading','error')`)
+@Check('ck_models_secret', `"has_secret" = ("secret" IS NOT NULL)`)
 @Check('ck_models_accuracy', `"accuracy" IS NULL OR ("accuracy" >= 0 AND "accuracy" <= 1)`)
 @Index('ix_models_type_status_created', ['type', 'status', 'createdAt', 'id'])
 @Index('ix_models_status_created', ['status', 'createdAt', 'id'])
@@ -116,6 +117,22 @@ export class ModelEntity {
 
   @Column({ name: 'import_spec', type: 'jsonb', nullable: true })
   importSpec!: StoredImport | null;
+
+  @Column({ name: 'provider_model', type: 'varchar', length: 200, nullable: true })
+  providerModel!: string | null;
+
+  /**
+   * The sealed secret (see SecretCipher). `select: false`: loaded only where asked for by name, so
+   * a record read for an answer cannot carry it by mistake.
+   */
+  @Column({ type: 'text', nullable: true, select: false })
+  secret?: string | null;
+
+  @Column({ name: 'has_secret', type: 'boolean', default: false })
+  hasSecret!: boolean;
+
+  @Column({ name: 'secret_last4', type: 'varchar', length: 4, nullable: true })
+  secretLast4!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
