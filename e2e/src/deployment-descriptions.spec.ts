@@ -20,14 +20,17 @@ const BACKING_SERVICES = ['postgres', 'redis', 'kafka', 'minio'] as const;
 const SCALABLE: readonly ServiceName[] = ['ingest', 'inference'];
 /** Settings a process requires beyond the schema (requireSetting calls); the main.ts files are scanned for more. */
 const REQUIRED_SETTINGS: Record<string, readonly string[]> = {
-  registry: ['MODELYARD_DATABASE_URL'],
-  gateway: ['MODELYARD_ADMIN_TOKEN'],
+  // createPlatform requires the shared master key of every distributed process that handles secrets.
+  registry: ['MODELYARD_DATABASE_URL', 'MODELYARD_SECRET_KEY'],
+  gateway: ['MODELYARD_ADMIN_TOKEN', 'MODELYARD_SECRET_KEY'],
+  ingest: ['MODELYARD_SECRET_KEY'],
+  inference: ['MODELYARD_SECRET_KEY'],
   // services/registry/dist/migrate.js falls back to the standalone data folder without it: never wanted here.
   migrate: ['MODELYARD_DATABASE_URL'],
 };
 const KNOWN_VARIABLES = new Set(Object.keys(ENV_SCHEMA));
-/** Stands for a value compose takes from the shell (`${VAR:?...}`); long enough for any check. */
-const DUMMY = 'dummy-value-0123456789abcdef';
+/** Stands for a value compose takes from the shell (`${VAR:?...}`): 32 bytes in base64, which passes every check (tokens, keys). */
+const DUMMY = Buffer.alloc(32, 7).toString('base64');
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
 
 // ------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { ModelDto, ModelStatsDto, TestResultDto } from '@modelyard/contracts';
+import type { ModelDto, ModelStatsDto, OnnxTestResultDto } from '@modelyard/contracts';
 import { LARGE_ONNX_MODEL_OFFSET, largeOnnxModel, newModelBody, requireTestDatabaseUrl, sleep, waitFor } from '@modelyard/testing';
 import { describeModelLifecycle } from './model-lifecycle.suite.js';
 import { startDistributedSystem } from './support/system.js';
@@ -30,7 +30,7 @@ describe('an inference worker killed during a test call', () => {
       expect(uploaded.status).toBe(201);
 
       const firstWorker = system.processes.inference!;
-      const call = system.api.post<TestResultDto>(`/api/v1/ai-models/${model.id}/test`, { input_data: { inputs: { x: [2] } } });
+      const call = system.api.post<OnnxTestResultDto>(`/api/v1/ai-models/${model.id}/test`, { input_data: { inputs: { x: [2] } } });
       // The worker has taken the job once it starts fetching the model file.
       await waitFor(async () => /modelyard_model_cache_lookups_total\{[^}]*outcome="miss"[^}]*\} [1-9]/.test(await system.scrape('inference')), {
         timeoutMs: 30_000,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ModelDto, ModelListDto, ModelStatsDto, TestResultDto } from '@modelyard/contracts';
+import type { ModelDto, ModelListDto, ModelStatsDto, OnnxTestResultDto } from '@modelyard/contracts';
 import {
   linearOnnxModel,
   newModelBody,
@@ -119,7 +119,7 @@ export function describeModelLifecycle(label: string, start: (env: Record<string
       return model;
     };
     const test = (id: string, inputData: unknown) =>
-      system.api.post<TestResultDto & { detail?: string; errors?: Array<{ field: string }> }>(`/api/v1/ai-models/${id}/test`, { input_data: inputData });
+      system.api.post<OnnxTestResultDto & { detail?: string; errors?: Array<{ field: string }> }>(`/api/v1/ai-models/${id}/test`, { input_data: inputData });
 
     describe('upload', () => {
       it('stores an ONNX file, reads its inputs and outputs, and keeps the status', async () => {

@@ -7,10 +7,12 @@ import { startStandalone } from '@modelyard/standalone';
 import { ApiClient, newModelBody } from '@modelyard/testing';
 import { describeModelLifecycle } from './model-lifecycle.suite.js';
 import { describeModelsApi } from './models-api.suite.js';
+import { describeProviders } from './providers.suite.js';
 import { startStandaloneSystem } from './support/system.js';
 
 describeModelsApi('standalone', () => startStandaloneSystem());
 describeModelLifecycle('standalone', (env) => startStandaloneSystem({ env }));
+describeProviders('standalone', (env) => startStandaloneSystem({ env }));
 
 describe('standalone persistence', () => {
   let dataDir: string;

@@ -17,6 +17,8 @@ import {
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const TEST_ADMIN_TOKEN = `test-admin-${randomBytes(12).toString('hex')}`;
+/** The master key the separate processes share to seal and open stored secrets. */
+export const TEST_SECRET_KEY = randomBytes(32).toString('base64');
 
 /** A running Modelyard, whichever way it was started, as a test sees it. */
 export interface SystemUnderTest {
@@ -101,6 +103,7 @@ export async function startDistributedSystem(
   const env = {
     MODELYARD_DATABASE_URL: database.url,
     MODELYARD_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    MODELYARD_SECRET_KEY: TEST_SECRET_KEY,
     MODELYARD_REGISTRY_HOST: '127.0.0.1',
     MODELYARD_REGISTRY_PORT: String(rpcPort),
     MODELYARD_METRICS_HOST: '127.0.0.1',
