@@ -25,6 +25,7 @@ COPY package.json package-lock.json ./
 COPY libs/contracts/package.json libs/contracts/
 COPY libs/platform/package.json libs/platform/
 COPY libs/model-formats/package.json libs/model-formats/
+COPY libs/providers/package.json libs/providers/
 COPY libs/testing/package.json libs/testing/
 COPY services/gateway/package.json services/gateway/
 COPY services/registry/package.json services/registry/

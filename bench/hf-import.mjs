@@ -249,6 +249,7 @@ async function runBenchmark() {
     const env = {
       MODELYARD_DATABASE_URL: databaseUrl,
       MODELYARD_ADMIN_TOKEN: TOKEN,
+      MODELYARD_SECRET_KEY: randomBytes(32).toString('base64'),
       MODELYARD_REGISTRY_HOST: '127.0.0.1',
       MODELYARD_REGISTRY_PORT: String(rpcPort),
       MODELYARD_METRICS_HOST: '127.0.0.1',

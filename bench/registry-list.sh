@@ -139,7 +139,7 @@ if [[ " $MODES " == *" distributed "* ]]; then
 
   gw_port=$(free_port) rpc_port=$(free_port) health_port=$(free_port) base_port=$(free_port)
   common_env=(MODELYARD_HOST=127.0.0.1 MODELYARD_LOG_LEVEL=warn MODELYARD_DATA_DIR="$WORK/distributed"
-    MODELYARD_REGISTRY_HOST=127.0.0.1 MODELYARD_REGISTRY_PORT="$rpc_port")
+    MODELYARD_REGISTRY_HOST=127.0.0.1 MODELYARD_REGISTRY_PORT="$rpc_port" MODELYARD_SECRET_KEY="$(openssl rand -base64 32)")
   start_registry() {
     start_bg registry env "${common_env[@]}" MODELYARD_DATABASE_URL="$db_url" MODELYARD_HEALTH_PORT="$health_port" \
       node "$@" services/registry/dist/main.js
