@@ -360,6 +360,17 @@ export function describeModelLifecycle(label: string, start: (env: Record<string
         expect((await system.api.post('/api/v1/ai-models', { name: '../etc/passwd', source: 'huggingface' })).status).toBe(422);
         expect((await system.api.post('/api/v1/ai-models', { ...newModelBody(), revision: 'main' })).status).toBe(422);
       });
+
+      it('previews what the Hub says about a repo before importing it', async () => {
+        const preview = await system.api.get<{ id: string; pipeline_tag: string; license: string; gated: unknown; files: Array<{ path: string; size: number }> }>(
+          '/api/v1/huggingface/models/org/tiny-linear',
+        );
+        expect(preview.status).toBe(200);
+        expect(preview.body).toMatchObject({ id: 'org/tiny-linear', pipeline_tag: 'feature-extraction', library_name: 'transformers.js', license: 'apache-2.0', gated: false });
+        expect(preview.body.files).toEqual(expect.arrayContaining([{ path: 'onnx/model.onnx', size: LINEAR_ONNX.length }, { path: 'config.json', size: CONFIG_JSON.length }]));
+        expect((await system.api.get('/api/v1/huggingface/models/org/missing')).status).toBe(404);
+        expect((await system.api.get('/api/v1/huggingface/models/bad..name')).status).toBe(422);
+      });
     });
   });
 }

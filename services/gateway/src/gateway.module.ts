@@ -6,6 +6,7 @@ import { ApiTokens } from './auth/admin-token.js';
 import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
 import { HealthController } from './health/health.controller.js';
 import { SecretsAdminController } from './admin/secrets-admin.controller.js';
+import { HubPreviewController } from './huggingface/hub-preview.controller.js';
 import { ModelCredentialsService } from './credentials/model-credentials.service.js';
 import { ModelsController } from './models/models.controller.js';
 import { ModelTestsController } from './invocations/model-tests.controller.js';
@@ -27,7 +28,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [PlatformModule.forRoot(platform, 'gateway')],
-      controllers: [ModelsController, ModelFilesController, ModelTestsController, ModelStatsController, SecretsAdminController, HealthController],
+      controllers: [ModelsController, ModelFilesController, ModelTestsController, ModelStatsController, SecretsAdminController, HubPreviewController, HealthController],
       providers: [
         { provide: REGISTRY_TRANSPORT, useValue: transports.registry },
         { provide: METRICS_TRANSPORT, useValue: transports.metrics },

@@ -36,6 +36,10 @@ const oneOf = (values: readonly string[]) => ({ message: `$property must be one 
 /** Branch, tag or commit names as the Hub accepts them (no `..`, checked by the import). */
 export const REVISION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,199}$/;
 
+/** Hugging Face repo ids: `name` or `namespace/name`, as the Hub allows them (".." and ".git" aside). */
+export const HF_REPO_ID_PATTERN = /^(?:[A-Za-z0-9][\w.-]{0,95}\/)?[A-Za-z0-9][\w.-]{0,95}$/;
+export const isHubRepoId = (id: string): boolean => HF_REPO_ID_PATTERN.test(id) && !id.includes('..') && !id.endsWith('.git');
+
 export const TAG_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._:/+-]{0,63}$/u;
 
 /** Fields shared by create and update; `update-model.dto.ts` makes them all optional. */

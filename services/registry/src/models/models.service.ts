@@ -6,6 +6,7 @@ import {
   REVISION_PATTERN,
   TAG_PATTERN,
   DEFAULT_HTTP_ENDPOINT_CONFIG,
+  isHubRepoId,
   type ArtifactDto,
   type HttpEndpointConfig,
   type SecretChange,
@@ -94,8 +95,6 @@ export function checkSourceFields(source: ModelSource, fields: { provider_model?
   }
 }
 
-/** Hugging Face repo ids: `name` or `namespace/name`, as the Hub allows them. */
-const REPO_ID = /^(?:[A-Za-z0-9][\w.-]{0,95}\/)?[A-Za-z0-9][\w.-]{0,95}$/;
 
 /** Checks the import-only fields of a create request; returns the import to store, if any. */
 export function importSpecOf(dto: StoredCreateModel): StoredImport | null {
@@ -104,7 +103,7 @@ export function importSpecOf(dto: StoredCreateModel): StoredImport | null {
     if (dto.include !== undefined) throw ModelException.invalidImport('include', 'include applies to Hugging Face imports only (source "huggingface")');
     return null;
   }
-  if (!REPO_ID.test(dto.name) || dto.name.includes('..') || dto.name.endsWith('.git')) {
+  if (!isHubRepoId(dto.name)) {
     throw ModelException.invalidImport('name', `name must be a Hugging Face repo id such as "gpt2" or "org/model", got "${dto.name.slice(0, 200)}"`);
   }
   const revision = dto.revision ?? 'main';
