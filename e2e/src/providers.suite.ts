@@ -63,6 +63,8 @@ export function describeProviders(label: string, start: (env: Record<string, str
       await standIns?.close();
     });
 
+    /** Models whose calls the stats test checks: id → the tokens its one successful call counted. */
+    const counted = new Map<string, { input: number; output: number }>();
     const create = (body: Record<string, unknown>) => system.api.post<ModelDto>('/api/v1/ai-models', body);
     const test = (id: string, inputData: Record<string, unknown>) => system.api.post<TestResultDto>(`/api/v1/ai-models/${id}/test`, { input_data: inputData });
     const countNamed = async (name: string) => (await system.api.get<ModelListDto>(`/api/v1/ai-models?q=${encodeURIComponent(name)}`)).body.total;
@@ -122,7 +124,7 @@ export function describeProviders(label: string, start: (env: Record<string, str
         description: 'the call in the stats',
       });
       expect(stats).toMatchObject({ calls: 1, success_rate: 1 });
-      expect((stats as unknown as { tokens?: unknown }).tokens).toEqual({ input: 4, output: 3 });
+      expect(stats!.tokens).toEqual({ input: 4, output: 3 });
     });
 
     it('refuses a key the provider rejects (422 on api_key), an unknown model (422) and an unreachable provider (424), storing nothing', async () => {
@@ -206,6 +208,7 @@ export function describeProviders(label: string, start: (env: Record<string, str
       expect(answer.body).toMatchObject({ output: 'Echo: Hello there', finish_reason: 'end_turn', usage: { input_tokens: expect.any(Number), output_tokens: 3 } });
       const sent = standIns.anthropic.requests.filter((r) => r.path === '/v1/messages').at(-1)!;
       expect(sent.body).toMatchObject({ model: 'claude-haiku-4-5', max_tokens: 10, system: 'Be brief.' });
+      counted.set(created.body.id, { input: answer.body.usage!.input_tokens!, output: 3 });
     });
 
     it('returns vectors for an OpenAI embedding model', async () => {
@@ -236,10 +239,28 @@ export function describeProviders(label: string, start: (env: Record<string, str
       const sent = standIns.endpoint.requests.filter((r) => r.path === '/predict').at(-1)!;
       expect(sent.body).toEqual({ text: 'shout this', mode: 'fast' });
       expect(sent.headers['x-api-key']).toBe(ENDPOINT_SECRET);
+      counted.set(created.body.id, { input: answer.body.usage?.input_tokens ?? 0, output: answer.body.usage?.output_tokens ?? 0 });
 
       const credentialHeader = await create({ name: uniqueName('endpoint'), type: 'custom', source: 'endpoint', endpoint: `${standIns.endpoint.url}/p`, config: { http: { headers: { Authorization: 'Bearer x' } } } });
       expect(credentialHeader.status).toBe(422);
       expect(credentialHeader.text).toMatch(/api_key/);
+    });
+
+    it('counts the Anthropic and endpoint calls, with their tokens, per model and per user', async () => {
+      expect(counted.size).toBe(2);
+      for (const [id, tokens] of counted) {
+        let stats: ModelStatsDto | undefined;
+        await waitFor(async () => (stats = (await system.api.get<ModelStatsDto>(`/api/v1/ai-models/${id}/stats`)).body).calls >= 1, {
+          timeoutMs: 30_000,
+          intervalMs: 200,
+          description: 'the call in the stats',
+        });
+        expect(stats).toMatchObject({ calls: 1, success_rate: 1, tokens });
+        expect(stats!.by_user).toEqual([{ actor: 'admin', calls: 1, success_rate: 1, input_tokens: tokens.input, output_tokens: tokens.output }]);
+      }
+      const list = await system.api.get<ModelListDto>(`/api/v1/ai-models?source=anthropic&page_size=200`);
+      const listed = list.body.items.find((item) => counted.has(item.id))!;
+      expect(listed.usage).toMatchObject({ calls: 1, input_tokens: counted.get(listed.id)!.input });
     });
 
     describe('SSRF guard', () => {
