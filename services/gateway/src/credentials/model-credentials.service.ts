@@ -83,7 +83,8 @@ export class ModelCredentialsService {
   async prepareUpdate(id: string, body: UpdateModelDto): Promise<{ stored: StoredUpdateModel; secret?: SecretChange }> {
     const { api_key: apiKey, validate, ...stored } = body;
     const secret = apiKey === undefined ? {} : { secret: apiKey === null ? null : this.seal(apiKey) };
-    if (apiKey === undefined && body.endpoint == null && body.provider_model === undefined) return { stored, ...secret };
+    // Removing a key, or an edit that touches none of these, needs no check.
+    if (apiKey == null && body.endpoint == null && body.provider_model === undefined) return { stored, ...secret };
     const { model, sealed_secret: sealed } = await this.registry.send(REGISTRY_PATTERNS.getInvocationTarget, { id });
     if (model.source === 'huggingface' && apiKey) checkHubToken(apiKey);
     if (CALLED_SOURCES.includes(model.source) && body.endpoint) await this.checkEndpoint(body.endpoint);
