@@ -62,6 +62,10 @@ function errorBody(
   return { error: { message, type, param, code } };
 }
 
+/** OpenAI's answer for a model that does not exist or that the key may not use. */
+const modelNotFound = (model: unknown): OpenAiErrorBody =>
+  errorBody(`The model \`${String(model)}\` does not exist or you do not have access to it.`, 'invalid_request_error', null, 'model_not_found');
+
 /** OpenAI shows a rejected key as its first 6 and last 4 characters. */
 function maskKey(key: string): string {
   return key.length >= 12 ? `${key.slice(0, 6)}***${key.slice(-4)}` : '***';
@@ -98,7 +102,7 @@ function statusErrorBody(status: number, authorization: string | undefined): Ope
     case 403:
       return errorBody('Country, region, or territory not supported', 'request_forbidden', null, 'unsupported_country_region_territory');
     case 404:
-      return errorBody('The model `gpt-unknown` does not exist or you do not have access to it.', 'invalid_request_error', null, 'model_not_found');
+      return modelNotFound('gpt-unknown');
     case 429:
       return errorBody(
         'Rate limit reached for requests in organization org-modelyard on requests per min (RPM): Limit 60, Used 60, ' +
@@ -198,12 +202,7 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
     }
     const kind = models.get(body.model);
     if (kind === undefined) {
-      return sendJson(
-        res,
-        404,
-        errorBody(`The model \`${body.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', null, 'model_not_found'),
-        requestId,
-      );
+      return sendJson(res, 404, modelNotFound(body.model), requestId);
     }
     if (kind !== 'chat') {
       // OpenAI answers this with 404, not 400.
@@ -276,12 +275,7 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
     }
     const kind = models.get(body.model);
     if (kind === undefined) {
-      return sendJson(
-        res,
-        404,
-        errorBody(`The model \`${body.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', null, 'model_not_found'),
-        requestId,
-      );
+      return sendJson(res, 404, modelNotFound(body.model), requestId);
     }
     if (kind !== 'embedding') {
       return sendJson(res, 400, errorBody('This model does not support embeddings.', 'invalid_request_error', 'model'), requestId);

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
-import { JOB_QUEUES, type InferenceRunResult, type JobPayload, type JobProblem, type UsageErrorClass } from '@modelyard/contracts';
+import { JOB_QUEUES, type InferenceRunResult, type JobPayload, type UsageErrorClass } from '@modelyard/contracts';
 import { APP_CONFIG, LOGGER, METRICS, SecretCipher, SecretOpenError, type AppConfig, type Logger, type Metrics } from '@modelyard/platform';
 import {
   createGuardedFetch,
@@ -11,19 +11,11 @@ import {
   type ProviderDeps,
   type ProviderResult,
 } from '@modelyard/providers';
+import { CallFailure } from '../runs/call-failure.exception.js';
 import { WORKER_NAME } from '../runs/inference-run.service.js';
 import { UsageRecorder } from '../runs/usage-recorder.service.js';
 
 type CallJob = JobPayload<'inference.provider-call'>;
-
-class CallFailure extends Error {
-  constructor(
-    readonly errorClass: UsageErrorClass,
-    readonly problem: JobProblem,
-  ) {
-    super(problem.detail);
-  }
-}
 
 /**
  * One test or invocation of a model served by OpenAI, Anthropic or an HTTP endpoint: the sealed key

@@ -8,7 +8,6 @@ import {
   SYSTEM_ACTOR,
   type InferenceRunResult,
   type JobPayload,
-  type JobProblem,
   type TensorValue,
   type UsageErrorClass,
 } from '@modelyard/contracts';
@@ -16,22 +15,13 @@ import { buildFeeds, InputValidationError, toTensorValue, type InputTensor } fro
 import { BlobNotFoundError, LOGGER, messageOf, METRICS, RegistryClient, type Logger, type Metrics } from '@modelyard/platform';
 import { ArtifactIntegrityError, ModelLoadError } from '../runtime/runtime.exception.js';
 import { SessionPool } from '../runtime/session-pool.service.js';
+import { CallFailure } from './call-failure.exception.js';
 import { UsageRecorder } from './usage-recorder.service.js';
 
 type RunJob = JobPayload<'inference.run'>;
 
-
 /** The name this worker gives itself in answers and usage events. */
 export const WORKER_NAME = `inference@${hostname()}-${process.pid}`;
-
-class CallFailure extends Error {
-  constructor(
-    readonly errorClass: UsageErrorClass,
-    readonly problem: JobProblem,
-  ) {
-    super(problem.detail);
-  }
-}
 
 /**
  * One test or invocation of an ONNX model: input checked against the recorded signature, model
