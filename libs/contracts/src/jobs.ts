@@ -75,7 +75,7 @@ export type JobPayload<N extends JobName> = z.infer<(typeof JOB_SCHEMAS)[N]>;
 export const JOB_QUEUES: Record<JobName, QueueName> = {
   'ingest.huggingface-import': QUEUES.ingest,
   'inference.run': QUEUES.inference,
-  'inference.provider-call': QUEUES.inference,
+  'inference.provider-call': QUEUES.providerCalls,
 };
 
 /** What travels in the queue: the job name beside its payload, so one queue can carry several kinds. */

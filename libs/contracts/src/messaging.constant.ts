@@ -64,5 +64,10 @@ export type ConsumerGroup = (typeof CONSUMER_GROUPS)[keyof typeof CONSUMER_GROUP
 export const QUEUES = {
   ingest: 'modelyard-ingest',
   inference: 'modelyard-inference',
+  /**
+   * Calls of provider and endpoint models. Their own queue, so they get their own concurrency: they
+   * wait on the network, where ONNX runs are bound by the worker's CPU.
+   */
+  providerCalls: 'modelyard-provider-calls',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

@@ -201,6 +201,10 @@ export const ENV_SCHEMA = {
     schema: positiveInt('a positive number').default(4),
     doc: 'Jobs one inference worker runs at a time.',
   },
+  MODELYARD_PROVIDER_CONCURRENCY: {
+    schema: positiveInt('a positive number').default(32),
+    doc: 'Provider and endpoint calls one inference worker makes at a time (they wait on the network, so more than ONNX runs).',
+  },
   MODELYARD_INGEST_CONCURRENCY: {
     schema: positiveInt('a positive number').default(2),
     doc: 'Imports one ingest worker runs at a time.',

@@ -16,7 +16,7 @@ export interface AppConfig {
   huggingFace: { endpoint: string; token: string | undefined };
   /** Master keys as configured (base64/hex text); platform.ts turns them into a SecretCipher. */
   secrets: { key: string | undefined; previousKeys: string[] };
-  providers: { openaiBaseUrl: string; anthropicBaseUrl: string; allowedEndpointHosts: string[]; timeoutMs: number };
+  providers: { openaiBaseUrl: string; anthropicBaseUrl: string; allowedEndpointHosts: string[]; timeoutMs: number; concurrency: number };
   ingest: { concurrency: number; uploadLimitBytes: number };
   inference: {
     cacheDir: string;
@@ -87,6 +87,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       anthropicBaseUrl: e.MODELYARD_ANTHROPIC_BASE_URL,
       allowedEndpointHosts: e.MODELYARD_ALLOWED_ENDPOINT_HOSTS ?? [],
       timeoutMs: e.MODELYARD_PROVIDER_TIMEOUT_MS,
+      concurrency: e.MODELYARD_PROVIDER_CONCURRENCY,
     },
     ingest: { concurrency: e.MODELYARD_INGEST_CONCURRENCY, uploadLimitBytes: e.MODELYARD_UPLOAD_LIMIT },
     inference: {

@@ -4,10 +4,14 @@ import { APP_CONFIG, JOB_QUEUE, type AppConfig, type JobQueue, type JobWorker } 
 import { ProviderCallService } from '../providers/provider-call.service.js';
 import { InferenceRunService } from './inference-run.service.js';
 
-/** Runs test and invocation jobs from the inference queue: local ONNX models, and provider calls. */
+/**
+ * Runs test and invocation jobs: local ONNX models from the inference queue (as many at a time as
+ * MODELYARD_INFERENCE_CONCURRENCY: they use the CPU), provider calls from their own queue (as many as
+ * MODELYARD_PROVIDER_CONCURRENCY: they wait on the network).
+ */
 @Injectable()
 export class InferenceRunProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
-  private worker: JobWorker | undefined;
+  private workers: JobWorker[] = [];
 
   constructor(
     private readonly runs: InferenceRunService,
@@ -17,18 +21,22 @@ export class InferenceRunProcessor implements OnApplicationBootstrap, OnApplicat
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.worker = await this.jobs.process<unknown, InferenceRunResult>(
-      JOB_QUEUES['inference.run'],
-      (job) =>
-        (job.data as { name?: unknown } | null)?.name === 'inference.provider-call'
-          ? this.providers.call(parseJob('inference.provider-call', job.data).payload)
-          : this.runs.run(parseJob('inference.run', job.data).payload),
-      { concurrency: this.config.inference.concurrency },
-    );
+    this.workers = [
+      await this.jobs.process<unknown, InferenceRunResult>(
+        JOB_QUEUES['inference.run'],
+        (job) => this.runs.run(parseJob('inference.run', job.data).payload),
+        { concurrency: this.config.inference.concurrency },
+      ),
+      await this.jobs.process<unknown, InferenceRunResult>(
+        JOB_QUEUES['inference.provider-call'],
+        (job) => this.providers.call(parseJob('inference.provider-call', job.data).payload),
+        { concurrency: this.config.providers.concurrency },
+      ),
+    ];
   }
 
   /** Stops taking jobs; calls in flight finish first. */
   async onApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
+    await Promise.all(this.workers.map((worker) => worker.close()));
   }
 }
