@@ -222,7 +222,7 @@ export function describeModelsApi(mode: string, start: () => Promise<SystemUnder
       it('merges config members: those sent replace, the rest stay', async () => {
         const model = await create({ config: { input_format: 'text', parameters: { temperature: 0.2 }, env: { A: '1' } } });
         const response = await api.patch<ModelDto>(`${BASE}/${model.id}`, { config: { parameters: { temperature: 0.9 } } });
-        expect(response.body.config).toEqual({ input_format: 'text', output_format: null, parameters: { temperature: 0.9 }, env: { A: '1' }, signature: null });
+        expect(response.body.config).toEqual({ input_format: 'text', output_format: null, parameters: { temperature: 0.9 }, env: { A: '1' }, signature: null, http: null });
       });
 
       it('refuses null for required fields, status and source edits, and unknown fields', async () => {
@@ -301,7 +301,7 @@ export function describeModelsApi(mode: string, start: () => Promise<SystemUnder
           ['alpha', { type: 'llm', framework: 'onnx', source: 'upload', tags: [marker, 'nlp'], latency_ms: 30, accuracy: 0.7, description: `Alpha model for 100% ${marker} tests` }],
           ['bravo', { type: 'llm', framework: 'pytorch', source: 'huggingface', tags: [marker], latency_ms: 10, accuracy: 0.9 }],
           ['charlie', { type: 'vision', framework: 'onnx', source: 'upload', tags: [marker, 'nlp'], latency_ms: null, accuracy: 0.8 }],
-          ['delta', { type: 'embedding', framework: 'custom', source: 'endpoint', tags: [marker], latency_ms: 20, status: 'inactive' }],
+          ['delta', { type: 'embedding', framework: 'custom', source: 'endpoint', endpoint: 'https://models.example.com/predict', tags: [marker], latency_ms: 20, status: 'inactive' }],
         ];
         for (const [name, spec] of specs) {
           ids[name] = (await create({ ...spec, name: `${marker}-${name}` })).id;

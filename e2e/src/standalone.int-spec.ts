@@ -36,7 +36,7 @@ describe('standalone persistence', () => {
       expect(events.map((e) => e.type)).toEqual(['model.created', 'model.updated']);
       // The migration ran once; the second start found the schema up to date.
       const migrations = await second.sql<{ name: string }>('SELECT name FROM registry_migrations');
-      expect(migrations.map((m) => m.name)).toEqual(['CreateModelRegistry1764230400000', 'AddModelArtifacts1764316800000']);
+      expect(migrations.map((m) => m.name)).toEqual(['CreateModelRegistry1764230400000', 'AddModelArtifacts1764316800000', 'AddModelSecrets1764403200000']);
     } finally {
       await second.stop();
     }
