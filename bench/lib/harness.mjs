@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const CLK_TCK = 100;
@@ -61,17 +62,50 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** The testing library's ONNX factory and Hugging Face stand-in, compiled to plain JS (that library is TypeScript only); returns the folder. */
-export function compileTestingHelpers() {
+/**
+ * The testing library's ONNX factory and Hugging Face stand-in, and any `extraEntries` (paths under
+ * libs/testing/src), compiled to plain JS (that library is TypeScript only); returns the folder,
+ * which mirrors libs/testing/src.
+ */
+export function compileTestingHelpers(extraEntries = []) {
   const outDir = join(ROOT, 'bench/out/testing-js');
   execFileSync(
     'npx',
     ['tsc', '--ignoreConfig', '--outDir', outDir, '--rootDir', 'libs/testing/src', '--module', 'nodenext', '--moduleResolution', 'nodenext',
       '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--esModuleInterop',
-      'libs/testing/src/onnx-model.factory.ts', 'libs/testing/src/stand-ins/hugging-face-hub.stand-in.ts'],
+      'libs/testing/src/onnx-model.factory.ts', 'libs/testing/src/stand-ins/hugging-face-hub.stand-in.ts',
+      ...extraEntries.map((entry) => join('libs/testing/src', entry))],
     { cwd: ROOT, stdio: 'inherit' },
   );
   return outDir;
+}
+
+/**
+ * `calls` calls of `call` over `concurrency` loops, after `warmup` calls the same way. Latencies in
+ * ms; `cpuPerCall`: CPU ms per measured call of each process in `pids` (name → pid), from /proc.
+ */
+export async function measureLatency(call, { concurrency, calls, warmup, pids = {} }) {
+  const run = async (count, latencies) => {
+    let next = 0;
+    const loop = async () => {
+      while (next < count) {
+        next += 1;
+        const started = performance.now();
+        await call();
+        latencies?.push(performance.now() - started);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, loop));
+  };
+  await run(warmup);
+  const latencies = [];
+  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, cpuMs(pid)]));
+  const started = performance.now();
+  await run(calls, latencies);
+  const wallMs = performance.now() - started;
+  const cpuPerCall = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, (cpuMs(pid) - cpuBefore[n]) / calls]));
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, perSecond: (calls / wallMs) * 1000, cpuPerCall };
 }
 
 /**
@@ -210,5 +244,67 @@ export function createHarness({ out, profile = false, work }) {
     return { bucket, removePrefix };
   }
 
-  return { cleanups, cleanUp, startProcess, ensureInfrastructure, scratchDatabase, privateRedisUrl, scratchBucket };
+  /** Standalone Modelyard as one child process on a fresh data folder under `work`, `env` added; returns its URL and process. */
+  async function startStandalone({ token, env = {} }) {
+    const port = await freePort();
+    const proc = await startProcess('standalone', join(ROOT, 'services/standalone/dist/main.js'), {
+      PORT: String(port),
+      MODELYARD_HOST: '127.0.0.1',
+      MODELYARD_DATA_DIR: join(work, 'standalone'),
+      MODELYARD_ADMIN_TOKEN: token,
+      MODELYARD_LOG_LEVEL: 'warn',
+      TMPDIR: work,
+      ...env,
+    }, `http://127.0.0.1:${port}/readyz`);
+    return { url: `http://127.0.0.1:${port}`, processes: [proc], extraPids: {} };
+  }
+
+  /**
+   * Distributed Modelyard: registry, metrics, ingest, inference and gateway as child processes on the
+   * infrastructure (ensureInfrastructure), a scratch database and bucket named after `prefix`, and
+   * Redis database `redisDb`, all sharing one random master key; `env` is added to every process.
+   * Returns the gateway's URL, the processes and Redis's pid (`extraPids`, for CPU figures).
+   */
+  async function startDistributed({ token, prefix, redisDb, env = {} }) {
+    const infra = ensureInfrastructure();
+    const databaseUrl = await scratchDatabase(infra.MODELYARD_DATABASE_URL, prefix.replaceAll('-', '_'));
+    const redisUrl = await privateRedisUrl(infra.MODELYARD_REDIS_URL, redisDb);
+    const { bucket } = await scratchBucket(infra, prefix.replaceAll('_', '-'));
+    const [httpPort, rpcPort, metricsRpcPort, ...healthPorts] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+    const common = {
+      MODELYARD_DATABASE_URL: databaseUrl,
+      MODELYARD_ADMIN_TOKEN: token,
+      MODELYARD_SECRET_KEY: randomBytes(32).toString('base64'),
+      MODELYARD_REGISTRY_HOST: '127.0.0.1',
+      MODELYARD_REGISTRY_PORT: String(rpcPort),
+      MODELYARD_METRICS_HOST: '127.0.0.1',
+      MODELYARD_METRICS_PORT: String(metricsRpcPort),
+      MODELYARD_HOST: '127.0.0.1',
+      MODELYARD_DATA_DIR: join(work, 'distributed'),
+      MODELYARD_LOG_LEVEL: 'warn',
+      MODELYARD_KAFKA_BROKERS: infra.MODELYARD_KAFKA_BROKERS,
+      MODELYARD_REDIS_URL: redisUrl,
+      MODELYARD_S3_ENDPOINT: infra.MODELYARD_S3_ENDPOINT,
+      MODELYARD_S3_ACCESS_KEY: infra.MODELYARD_S3_ACCESS_KEY,
+      MODELYARD_S3_SECRET_KEY: infra.MODELYARD_S3_SECRET_KEY,
+      MODELYARD_S3_BUCKET: bucket,
+      ...env,
+    };
+    const healthPortOf = { gateway: httpPort, registry: healthPorts[0], ingest: healthPorts[1], inference: healthPorts[2], metrics: healthPorts[3] };
+    const processes = [];
+    for (const name of ['registry', 'metrics', 'ingest', 'inference', 'gateway']) {
+      const port = healthPortOf[name];
+      const own = name === 'gateway' ? { PORT: String(port) } : { MODELYARD_HEALTH_PORT: String(port) };
+      processes.push(await startProcess(name, join(ROOT, `services/${name}/dist/main.js`), { ...common, ...own }, `http://127.0.0.1:${port}/readyz`));
+    }
+    let redisPid;
+    try {
+      redisPid = Number(readFileSync(join(ROOT, '.state/infra/redis/redis.pid'), 'utf8').trim()) || undefined;
+    } catch {
+      redisPid = undefined;
+    }
+    return { url: `http://127.0.0.1:${httpPort}`, processes, extraPids: redisPid ? { redis: redisPid } : {} };
+  }
+
+  return { cleanups, cleanUp, startProcess, ensureInfrastructure, scratchDatabase, privateRedisUrl, scratchBucket, startStandalone, startDistributed };
 }
