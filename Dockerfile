@@ -33,18 +33,21 @@ COPY services/ingest/package.json services/ingest/
 COPY services/inference/package.json services/inference/
 COPY services/metrics/package.json services/metrics/
 COPY services/standalone/package.json services/standalone/
+COPY web/package.json web/
 RUN --mount=type=cache,target=/root/.npm npm ci
 
 COPY tsconfig.base.json tsconfig.build.json ./
 COPY libs/ libs/
 COPY services/ services/
+COPY web/ web/
+# The services, then the web console (Vite) into web/dist, which the gateway serves at /.
 RUN npm run build
 
 # `npm prune` keeps the workspace links (node_modules/@modelyard/* -> ../../libs|services/*) and
 # removes the dev dependencies; then the TypeScript sources go, only dist/ is run.
 RUN npm prune --omit=dev \
  && rm -rf libs/*/src services/*/src libs/*/dist/.tsbuildinfo services/*/dist/.tsbuildinfo \
- && test -L node_modules/@modelyard/platform && test -f services/gateway/dist/main.js
+ && test -L node_modules/@modelyard/platform && test -f services/gateway/dist/main.js && test -f web/dist/index.html
 
 # ---------------------------------------------------------------------------------------------
 # runtime: the compiled services and production node_modules, owned by root, run as `node`.
@@ -55,6 +58,9 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/libs ./libs
 COPY --from=build /app/services ./services
+# Only the built console: its sources and build tools (dev dependencies) stay in the build stage.
+COPY --from=build /app/web/package.json ./web/package.json
+COPY --from=build /app/web/dist ./web/dist
 # The only writable folder: the standalone database and the local-disk blob store (MODELYARD_DATA_DIR
 # defaults to ./data). Mount a volume here to keep it.
 RUN mkdir -p /app/data && chown 1000:1000 /app/data

@@ -1,9 +1,10 @@
 import nx from '@nx/eslint-plugin';
 import jest from 'eslint-plugin-jest';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.state/**', 'data/**', 'coverage/**', 'bench/out/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.state/**', 'data/**', 'coverage/**', 'bench/out/**', 'test-artifacts/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -72,7 +73,33 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', 'e2e/**/*.ts', 'libs/testing/src/contracts/**/*.ts'],
+    // The web console (browser code, bundled by Vite): React's rules of hooks, and no Node globals.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.flat.recommended.rules,
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@modelyard/*', '!@modelyard/contracts'],
+              message: 'The console talks to Modelyard over HTTP only (src/api/client.ts); no backend code in the browser.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['web/src/**/*.ts', 'web/src/**/*.tsx'],
+    ignores: ['web/src/**/*.spec.ts', 'web/src/**/*.spec.tsx'],
+    rules: { 'no-restricted-globals': ['error', { name: 'process', message: 'Browser code: there is no process here.' }] },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.spec.tsx', '**/*.int-spec.ts', 'e2e/**/*.ts', 'libs/testing/src/contracts/**/*.ts'],
     plugins: { jest },
     rules: {
       'jest/no-focused-tests': 'error',

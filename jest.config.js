@@ -20,6 +20,20 @@ const base = {
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
 };
 
+// The web console's component tests: jsdom, React's JSX, compiled to CommonJS (the console's
+// packages — antd, react-router, chart.js — all ship a CommonJS build Jest loads without flags).
+const web = {
+  displayName: 'web',
+  testEnvironment: 'jsdom',
+  testMatch: ['<rootDir>/web/src/**/*.spec.{ts,tsx}'],
+  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/web/tsconfig.spec.json' }] },
+  setupFilesAfterEnv: ['<rootDir>/web/jest.setup.ts'],
+  // Some CommonJS builds of Ant Design's packages require an `es/` (ESM) file of another one
+  // (@ant-design/icons' lib/colorUtils.js); each has the same file under lib/.
+  moduleNameMapper: { '^(antd|@ant-design/[^/]+|@rc-component/[^/]+)/es/(.*)$': '<rootDir>/node_modules/$1/lib/$2' },
+  modulePathIgnorePatterns: ['<rootDir>/web/dist/'],
+};
+
 export default {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{libs,services}/*/src/**/*.spec.ts', '<rootDir>/e2e/src/**/*.spec.ts'] },
@@ -29,5 +43,6 @@ export default {
       testMatch: ['<rootDir>/{libs,services}/*/{src,test}/**/*.int-spec.ts', '<rootDir>/e2e/**/*.int-spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/jest.int-setup.js'],
     },
+    web,
   ],
 };

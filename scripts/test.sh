@@ -19,6 +19,14 @@ step "type-check and build"
 npx tsc -b tsconfig.build.json
 npx tsc -p tsconfig.json
 
+step "web console: type-check and build (web/dist, served by the gateway)"
+npx tsc -p web/tsconfig.json
+npm run build:web --silent
+
+step "Chromium for the console's browser tests"
+# Debian's own package, driven by playwright-core; never a downloaded browser.
+command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
 infra=deploy/local/infra.sh
 # The real services the integration tests use. Given from the environment (MODELYARD_DATABASE_URL
 # and friends) they are used as they are; otherwise infra.sh starts them (installing and building
@@ -42,9 +50,10 @@ run_jest() {
 }
 results=$(mktemp -d)
 status=0
-# Unit tests in parallel; integration tests one file at a time, since they start databases and
-# whole processes and two cores shared between them would turn timings into noise.
-run_jest unit --selectProjects unit --maxWorkers=2 "$@"
+# Unit and component (web, jsdom) tests in parallel; integration tests one file at a time, since they
+# start databases and whole processes (the console's browser tests among them) and two cores shared
+# between them would turn timings into noise.
+run_jest unit --selectProjects unit web --maxWorkers=2 "$@"
 # --forceExit: a client library (kafkajs or ioredis) can keep a socket open after its last test
 # closed it; the run must end when the tests have.
 run_jest integration --selectProjects int --runInBand --forceExit "$@"

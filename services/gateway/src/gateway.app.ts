@@ -12,6 +12,7 @@ import {
 import type { ApiTokens } from './auth/admin-token.js';
 import { GatewayModule, type GatewayTransports } from './gateway.module.js';
 import multipart from '@fastify/multipart';
+import { registerConsole } from './console/console-static.util.js';
 
 export interface GatewayApp {
   app: NestFastifyApplication;
@@ -43,6 +44,8 @@ export async function startGateway(platform: Platform, options: GatewayOptions):
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: a text/plain body is refused with 415 instead of failing validation as a string.
   fastify.removeContentTypeParser('text/plain');
+  const consoleServing = await registerConsole(fastify);
+  if (!consoleServing.served) logger.warn(`web console not served: ${consoleServing.reason}`);
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route template, not the URL: one series per route, however many model ids there are.
     const route = request.routeOptions.url ?? 'unmatched';
