@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { answersOk, ApiClient, createScratchDatabase, freePort, startServiceProcess, requireTestDatabaseUrl } from '@modelyard/testing';
-import { REPO_ROOT } from './support/system.js';
+import { REPO_ROOT, TEST_SECRET_KEY } from './support/system.js';
 
 const entry = (service: string) => join(REPO_ROOT, `services/${service}/dist/main.js`);
 
@@ -72,6 +72,8 @@ describe('services as their own processes', () => {
           MODELYARD_HOST: '127.0.0.1',
           MODELYARD_DATA_DIR: dataDir,
           MODELYARD_LOG_LEVEL: 'warn',
+          // Unused by the metrics service (it handles no secrets), required by the workers.
+          MODELYARD_SECRET_KEY: TEST_SECRET_KEY,
           ...(database && { MODELYARD_DATABASE_URL: database.url }),
         },
         ready: () => answersOk(`http://127.0.0.1:${healthPort}/healthz`),
@@ -98,6 +100,12 @@ describe('services as their own processes', () => {
     const { code, output } = await runToExit(entry('registry'), {});
     expect(code).toBe(78);
     expect(output).toContain('MODELYARD_DATABASE_URL must be set when the registry runs as its own process');
+  });
+
+  it.each(['ingest', 'inference'])('the %s worker refuses to start without the shared master key', async (service) => {
+    const { code, output } = await runToExit(entry(service), {});
+    expect(code).toBe(78);
+    expect(output).toContain('MODELYARD_SECRET_KEY must be set when services run as their own processes');
   });
 
   it('the gateway refuses to start without an admin token', async () => {
