@@ -3,11 +3,11 @@
 //
 //   npm run build && node bench/provider-overhead.mjs [--modes standalone,distributed] [--rounds 5]
 //        [--calls 2000] [--warmup 200] [--concurrency 1,64] [--out bench/out/provider-overhead] [--profile]
-//        [--inference-concurrency N]
+//        [--provider-concurrency N]
 //
 // --profile: every Modelyard process and the stand-in run with --cpu-prof (<out>/profile/<name>/;
 // read them with bench/cpuprofile-top.mjs); the latencies of such a run are not the ones to report.
-// --inference-concurrency: MODELYARD_INFERENCE_CONCURRENCY for Modelyard (default: Modelyard's own, 4).
+// --provider-concurrency: MODELYARD_PROVIDER_CONCURRENCY for Modelyard (default: Modelyard's own, 32).
 //
 // The provider is the testing library's OpenAI stand-in (libs/testing/src/stand-ins, compiled to
 // bench/out/testing-js at start: that library is TypeScript only), in a child process of its own
@@ -50,7 +50,7 @@ const { values: opts } = parseArgs({
     concurrency: { type: 'string', default: '1,64' },
     out: { type: 'string', default: join(ROOT, 'bench/out/provider-overhead') },
     profile: { type: 'boolean', default: false },
-    'inference-concurrency': { type: 'string' },
+    'provider-concurrency': { type: 'string' },
     'stand-in': { type: 'boolean', default: false },
   },
 });
@@ -148,11 +148,11 @@ async function runBenchmark() {
     const providerEnv = {
       MODELYARD_OPENAI_BASE_URL: standIn.baseUrl,
       MODELYARD_ALLOWED_ENDPOINT_HOSTS: '127.0.0.1',
-      ...(opts['inference-concurrency'] && { MODELYARD_INFERENCE_CONCURRENCY: opts['inference-concurrency'] }),
+      ...(opts['provider-concurrency'] && { MODELYARD_PROVIDER_CONCURRENCY: opts['provider-concurrency'] }),
     };
     const results = {
       date: new Date().toISOString(), calls: CALLS, warmup: WARMUP, rounds: ROUNDS,
-      inferenceConcurrency: opts['inference-concurrency'] ?? 'default', expected, modes: {},
+      providerConcurrency: opts['provider-concurrency'] ?? 'default', expected, modes: {},
     };
     for (const mode of MODES) {
       log(`${mode}: starting`);
@@ -253,7 +253,7 @@ function report(results) {
   };
   const lines = [
     `Provider overhead (OpenAI chat completion, stand-in), ${results.calls} calls after ${results.warmup} warm-up, median of ${results.rounds} rounds (min–max), ms. ` +
-      `Inference concurrency: ${results.inferenceConcurrency}. ${results.date}`,
+      `Provider concurrency: ${results.providerConcurrency}. ${results.date}`,
     '',
     '| mode | c | baseline p50 | baseline p99 | Modelyard p50 | Modelyard p99 | added p50 | added p99 | p50 ratio | worker call p50 | Modelyard calls/s | baseline calls/s |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
