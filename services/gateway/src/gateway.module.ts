@@ -11,6 +11,7 @@ import { ModelCredentialsService } from './credentials/model-credentials.service
 import { ModelsController } from './models/models.controller.js';
 import { ModelTestsController } from './invocations/model-tests.controller.js';
 import { ModelTestsService } from './invocations/model-tests.service.js';
+import { InvocationTargetsService } from './invocations/invocation-targets.service.js';
 import { ModelStatsController } from './stats/model-stats.controller.js';
 import { UsageSummariesService } from './stats/usage-summaries.service.js';
 import { ModelFilesController } from './uploads/model-files.controller.js';
@@ -38,6 +39,7 @@ export class GatewayModule {
         MetricsClient,
         ModelFilesService,
         ModelTestsService,
+        InvocationTargetsService,
         ModelCredentialsService,
         UsageSummariesService,
       ],

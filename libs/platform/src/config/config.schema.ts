@@ -197,6 +197,10 @@ export const ENV_SCHEMA = {
     schema: positiveInt('a positive number of milliseconds').default(30_000),
     doc: 'How long a test call waits for an inference worker before answering 504.',
   },
+  MODELYARD_MODEL_CACHE_TTL_MS: {
+    schema: z.coerce.number({ error: 'must be a number of milliseconds (0 to disable)' }).int({ error: 'must be a whole number of milliseconds' }).min(0, { error: 'must be 0 or more' }).default(1_000),
+    doc: 'How long the gateway reuses an active model\'s record for test calls instead of asking the registry each time. Changes made through the same gateway apply at once; others within this time. 0 asks every time.',
+  },
   MODELYARD_INFERENCE_CONCURRENCY: {
     schema: positiveInt('a positive number').default(4),
     doc: 'Jobs one inference worker runs at a time.',

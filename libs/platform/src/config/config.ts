@@ -25,6 +25,7 @@ export interface AppConfig {
     gpuMemoryLimitBytes: number | undefined;
     timeoutMs: number;
     concurrency: number;
+    modelCacheTtlMs: number;
   };
   outbox: { pollMs: number };
   /** Each set means the real adapter for that port; unset means the in-process twin. */
@@ -97,6 +98,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       gpuMemoryLimitBytes: e.MODELYARD_GPU_MEMORY_LIMIT,
       timeoutMs: e.MODELYARD_INFERENCE_TIMEOUT_MS,
       concurrency: e.MODELYARD_INFERENCE_CONCURRENCY,
+      modelCacheTtlMs: e.MODELYARD_MODEL_CACHE_TTL_MS,
     },
     outbox: { pollMs: e.MODELYARD_OUTBOX_POLL_MS },
     kafka: { brokers: e.MODELYARD_KAFKA_BROKERS?.split(',') },

@@ -3,7 +3,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   JOB_IDS,
   JOB_QUEUES,
-  REGISTRY_PATTERNS,
   type Actor,
   type InferenceRunResult,
   type JobEnvelope,
@@ -19,11 +18,11 @@ import {
   JOB_QUEUE,
   JobFailedError,
   JobTimeoutError,
-  RegistryClient,
   type AppConfig,
   type JobQueue,
 } from '@modelyard/platform';
 import { InvocationException } from './invocation.exception.js';
+import { InvocationTargetsService } from './invocation-targets.service.js';
 
 /** Attempts of an inference job: a worker that dies mid-call hands it to another. */
 const INFERENCE_ATTEMPTS = 3;
@@ -38,13 +37,13 @@ const PROVIDER_WAIT_MARGIN_MS = 2_000;
 @Injectable()
 export class ModelTestsService {
   constructor(
-    private readonly registry: RegistryClient,
+    private readonly targets: InvocationTargetsService,
     @Inject(JOB_QUEUE) private readonly jobs: JobQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async test(actor: Actor, id: string, inputData: Record<string, unknown>): Promise<TestResultDto> {
-    const { model, sealed_secret: sealedSecret } = await this.registry.send(REGISTRY_PATTERNS.getInvocationTarget, { id });
+    const { model, sealed_secret: sealedSecret } = await this.targets.get(id);
     if (model.status !== 'active') throw InvocationException.notActive(model);
     const callId = randomUUID();
     const job = isProviderModel(model) ? this.providerCall(actor, model, sealedSecret, callId, inputData) : this.onnxRun(actor, model, callId, inputData);

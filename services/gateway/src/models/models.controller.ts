@@ -13,6 +13,7 @@ import { RegistryClient } from '@modelyard/platform';
 import { CurrentActor } from '../auth/current-actor.decorator.js';
 import { UsageSummariesService } from '../stats/usage-summaries.service.js';
 import { ModelCredentialsService } from '../credentials/model-credentials.service.js';
+import { InvocationTargetsService } from '../invocations/invocation-targets.service.js';
 import { ApiProblems } from '../openapi/api-problems.decorator.js';
 
 
@@ -28,6 +29,7 @@ export class ModelsController {
     private readonly registry: RegistryClient,
     private readonly usage: UsageSummariesService,
     private readonly credentials: ModelCredentialsService,
+    private readonly targets: InvocationTargetsService,
   ) {}
 
   @Get()
@@ -78,7 +80,9 @@ export class ModelsController {
   @ApiProblems(400, 404, 409, 413, 415, 422, 424, 429)
   async update(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: UpdateModelDto): Promise<ModelDto> {
     const { stored, secret } = await this.credentials.prepareUpdate(id, body);
-    return this.usage.enrichOne(await this.registry.send(REGISTRY_PATTERNS.updateModel, { actor, id, body: stored, ...(secret !== undefined && { secret }) }));
+    const model = await this.registry.send(REGISTRY_PATTERNS.updateModel, { actor, id, body: stored, ...(secret !== undefined && { secret }) });
+    this.targets.forget(model.id);
+    return this.usage.enrichOne(model);
   }
 
   @Delete(':id')
@@ -89,6 +93,7 @@ export class ModelsController {
   @ApiProblems(404)
   async delete(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<void> {
     await this.registry.send(REGISTRY_PATTERNS.deleteModel, { actor, id });
+    this.targets.forget(id);
   }
 
   @Post(':id/toggle-status')
@@ -101,6 +106,8 @@ export class ModelsController {
   @ApiOkResponse({ type: ModelDto })
   @ApiProblems(404, 409)
   async toggleStatus(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<ModelDto> {
-    return this.usage.enrichOne(await this.registry.send(REGISTRY_PATTERNS.toggleModelStatus, { actor, id }));
+    const model = await this.registry.send(REGISTRY_PATTERNS.toggleModelStatus, { actor, id });
+    this.targets.forget(model.id);
+    return this.usage.enrichOne(model);
   }
 }
