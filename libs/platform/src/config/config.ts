@@ -25,8 +25,9 @@ export interface AppConfig {
     gpuMemoryLimitBytes: number | undefined;
     timeoutMs: number;
     concurrency: number;
-    modelCacheTtlMs: number;
   };
+  /** How long the gateway reuses an active model's record for test calls (0: never). */
+  gateway: { modelCacheTtlMs: number };
   outbox: { pollMs: number };
   /** Each set means the real adapter for that port; unset means the in-process twin. */
   kafka: { brokers: string[] | undefined };
@@ -98,8 +99,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       gpuMemoryLimitBytes: e.MODELYARD_GPU_MEMORY_LIMIT,
       timeoutMs: e.MODELYARD_INFERENCE_TIMEOUT_MS,
       concurrency: e.MODELYARD_INFERENCE_CONCURRENCY,
-      modelCacheTtlMs: e.MODELYARD_MODEL_CACHE_TTL_MS,
     },
+    gateway: { modelCacheTtlMs: e.MODELYARD_MODEL_CACHE_TTL_MS },
     outbox: { pollMs: e.MODELYARD_OUTBOX_POLL_MS },
     kafka: { brokers: e.MODELYARD_KAFKA_BROKERS?.split(',') },
     redis: { url: e.MODELYARD_REDIS_URL, stallTimeoutMs: e.MODELYARD_JOB_STALL_TIMEOUT_MS },

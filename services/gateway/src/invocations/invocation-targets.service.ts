@@ -28,7 +28,7 @@ export class InvocationTargetsService {
     private readonly registry: RegistryClient,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    const ttl = config.inference.modelCacheTtlMs;
+    const ttl = config.gateway.modelCacheTtlMs;
     this.cache = ttl > 0 ? new LRUCache({ max: MAX_CACHED, ttl }) : undefined;
   }
 
