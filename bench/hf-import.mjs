@@ -40,7 +40,7 @@ import { join, resolve } from 'node:path';
 import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { compileTestingHelpers, cpuMs, createHarness, freePort, log, median, ROOT, sleep } from './lib/harness.mjs';
+import { compileTestingHelpers, cpuMs, createHarness, log, median, ROOT, sleep } from './lib/harness.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -125,7 +125,7 @@ async function runBenchmark() {
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(join(OUT, 'logs'), { recursive: true });
   const WORK = mkdtempSync(join(tmpdir(), 'modelyard-bench-hf-'));
-  const { cleanups, cleanUp, startProcess, ensureInfrastructure, scratchDatabase, privateRedisUrl, scratchBucket } = createHarness({ out: OUT, profile: opts.profile, work: WORK });
+  const { cleanups, cleanUp, ensureInfrastructure, startDistributed } = createHarness({ out: OUT, profile: opts.profile, work: WORK });
 
   /** Samples a process's memory every 50 ms, from a VmHWM reset now; `stop()` gives the peaks. */
   function watchMemory(pid) {
@@ -240,41 +240,17 @@ async function runBenchmark() {
       }
     })();
 
-    const databaseUrl = await scratchDatabase(infra.MODELYARD_DATABASE_URL, 'bench_hf');
-    const redisUrl = await privateRedisUrl(infra.MODELYARD_REDIS_URL, REDIS_DB);
-    const { bucket, removePrefix } = await scratchBucket(infra, 'bench-hf');
-    const s3 = { endpoint: infra.MODELYARD_S3_ENDPOINT, region: 'us-east-1', bucket, accessKey: infra.MODELYARD_S3_ACCESS_KEY, secretKey: infra.MODELYARD_S3_SECRET_KEY };
-
-    const [httpPort, rpcPort, metricsRpcPort, ...healthPorts] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
-    const env = {
-      MODELYARD_DATABASE_URL: databaseUrl,
-      MODELYARD_ADMIN_TOKEN: TOKEN,
-      MODELYARD_SECRET_KEY: randomBytes(32).toString('base64'),
-      MODELYARD_REGISTRY_HOST: '127.0.0.1',
-      MODELYARD_REGISTRY_PORT: String(rpcPort),
-      MODELYARD_METRICS_HOST: '127.0.0.1',
-      MODELYARD_METRICS_PORT: String(metricsRpcPort),
-      MODELYARD_HOST: '127.0.0.1',
-      MODELYARD_DATA_DIR: join(WORK, 'data'),
-      MODELYARD_LOG_LEVEL: 'info',
-      MODELYARD_KAFKA_BROKERS: infra.MODELYARD_KAFKA_BROKERS,
-      MODELYARD_REDIS_URL: redisUrl,
-      MODELYARD_S3_ENDPOINT: infra.MODELYARD_S3_ENDPOINT,
-      MODELYARD_S3_ACCESS_KEY: infra.MODELYARD_S3_ACCESS_KEY,
-      MODELYARD_S3_SECRET_KEY: infra.MODELYARD_S3_SECRET_KEY,
-      MODELYARD_S3_BUCKET: bucket,
-      MODELYARD_HF_ENDPOINT: hub.url,
-    };
-    const healthPortOf = { gateway: httpPort, registry: healthPorts[0], ingest: healthPorts[1], inference: healthPorts[2], metrics: healthPorts[3] };
-    const processes = {};
     log('starting Modelyard distributed (registry, metrics, ingest, inference, gateway)');
-    for (const name of ['registry', 'metrics', 'ingest', 'inference', 'gateway']) {
-      const port = healthPortOf[name];
-      const own = name === 'gateway' ? { PORT: String(port) } : { MODELYARD_HEALTH_PORT: String(port) };
-      if (name === 'ingest' && opts['worker-node-options']) own.NODE_OPTIONS = opts['worker-node-options'];
-      processes[name] = await startProcess(name, join(ROOT, `services/${name}/dist/main.js`), { ...env, ...own }, `http://127.0.0.1:${port}/readyz`);
-    }
-    const api = `http://127.0.0.1:${httpPort}/api/v1/ai-models`;
+    const system = await startDistributed({
+      token: TOKEN,
+      prefix: 'bench_hf',
+      redisDb: REDIS_DB,
+      env: { MODELYARD_LOG_LEVEL: 'info', MODELYARD_HF_ENDPOINT: hub.url },
+      serviceEnv: opts['worker-node-options'] ? { ingest: { NODE_OPTIONS: opts['worker-node-options'] } } : {},
+    });
+    const { bucket, removePrefix, byName: processes, healthPortOf } = system;
+    const s3 = { endpoint: infra.MODELYARD_S3_ENDPOINT, region: 'us-east-1', bucket, accessKey: infra.MODELYARD_S3_ACCESS_KEY, secretKey: infra.MODELYARD_S3_SECRET_KEY };
+    const api = `${system.url}/api/v1/ai-models`;
     const auth = { authorization: `Bearer ${TOKEN}` };
 
     /** Creates the import and polls every 100 ms until it is no longer uploading. */

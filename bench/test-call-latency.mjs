@@ -29,9 +29,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { compileTestingHelpers, cpuMs, createHarness, freePort, log, median, percentile, ROOT } from './lib/harness.mjs';
+import { compileTestingHelpers, createHarness, log, measureLatency, median, percentile, ROOT } from './lib/harness.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -59,90 +58,10 @@ rmSync(OUT, { recursive: true, force: true });
 mkdirSync(join(OUT, 'logs'), { recursive: true });
 const WORK = mkdtempSync(join(tmpdir(), 'modelyard-bench-tcl-'));
 // Clean-up of everything this run starts or creates, whatever happens.
-const { cleanUp, startProcess, ensureInfrastructure, scratchDatabase, privateRedisUrl, scratchBucket } = createHarness({ out: OUT, profile: opts.profile, work: WORK });
+const { cleanUp, startStandalone, startDistributed } = createHarness({ out: OUT, profile: opts.profile, work: WORK });
 
-// ------------------------------------------------------------------------------------------------
-// Starting Modelyard.
-async function startStandaloneMode() {
-  const port = await freePort();
-  const proc = await startProcess('standalone', join(ROOT, 'services/standalone/dist/main.js'), {
-    PORT: String(port),
-    MODELYARD_HOST: '127.0.0.1',
-    MODELYARD_DATA_DIR: join(WORK, 'standalone'),
-    MODELYARD_ADMIN_TOKEN: TOKEN,
-    MODELYARD_LOG_LEVEL: 'warn',
-    TMPDIR: WORK,
-  }, `http://127.0.0.1:${port}/readyz`);
-  return { url: `http://127.0.0.1:${port}`, processes: [proc] };
-}
-
-async function startDistributedMode() {
-  const infra = ensureInfrastructure();
-  const databaseUrl = await scratchDatabase(infra.MODELYARD_DATABASE_URL, 'bench_tcl');
-  const redisUrl = await privateRedisUrl(infra.MODELYARD_REDIS_URL, REDIS_DB);
-  const { bucket } = await scratchBucket(infra, 'bench-tcl');
-  const [httpPort, rpcPort, metricsRpcPort, ...healthPorts] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
-  const env = {
-    MODELYARD_DATABASE_URL: databaseUrl,
-    MODELYARD_ADMIN_TOKEN: TOKEN,
-    MODELYARD_SECRET_KEY: randomBytes(32).toString('base64'),
-    MODELYARD_REGISTRY_HOST: '127.0.0.1',
-    MODELYARD_REGISTRY_PORT: String(rpcPort),
-    MODELYARD_METRICS_HOST: '127.0.0.1',
-    MODELYARD_METRICS_PORT: String(metricsRpcPort),
-    MODELYARD_HOST: '127.0.0.1',
-    MODELYARD_DATA_DIR: join(WORK, 'distributed'),
-    MODELYARD_LOG_LEVEL: 'warn',
-    MODELYARD_KAFKA_BROKERS: infra.MODELYARD_KAFKA_BROKERS,
-    MODELYARD_REDIS_URL: redisUrl,
-    MODELYARD_S3_ENDPOINT: infra.MODELYARD_S3_ENDPOINT,
-    MODELYARD_S3_ACCESS_KEY: infra.MODELYARD_S3_ACCESS_KEY,
-    MODELYARD_S3_SECRET_KEY: infra.MODELYARD_S3_SECRET_KEY,
-    MODELYARD_S3_BUCKET: bucket,
-  };
-  const healthPortOf = { gateway: httpPort, registry: healthPorts[0], ingest: healthPorts[1], inference: healthPorts[2], metrics: healthPorts[3] };
-  const processes = [];
-  for (const name of ['registry', 'metrics', 'ingest', 'inference', 'gateway']) {
-    const port = healthPortOf[name];
-    const own = name === 'gateway' ? { PORT: String(port) } : { MODELYARD_HEALTH_PORT: String(port) };
-    processes.push(await startProcess(name, join(ROOT, `services/${name}/dist/main.js`), { ...env, ...own }, `http://127.0.0.1:${port}/readyz`));
-  }
-  const redisPid = (() => {
-    try {
-      return Number(readFileSync(join(ROOT, '.state/infra/redis/redis.pid'), 'utf8').trim()) || undefined;
-    } catch {
-      return undefined;
-    }
-  })();
-  return { url: `http://127.0.0.1:${httpPort}`, processes, extraPids: redisPid ? { redis: redisPid } : {} };
-}
-
-// ------------------------------------------------------------------------------------------------
-// Measuring.
-/** `calls` calls of `call` over `concurrency` loops, after `warmup` calls the same way; latencies in ms. */
-async function measure(call, concurrency, pids = {}) {
-  const run = async (count, latencies) => {
-    let next = 0;
-    const loop = async () => {
-      while (next < count) {
-        next += 1;
-        const started = performance.now();
-        await call();
-        latencies?.push(performance.now() - started);
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, loop));
-  };
-  await run(WARMUP);
-  const latencies = [];
-  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, cpuMs(pid)]));
-  const started = performance.now();
-  await run(CALLS, latencies);
-  const wallMs = performance.now() - started;
-  const cpuPerCall = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, (cpuMs(pid) - cpuBefore[n]) / CALLS]));
-  latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, perSecond: (CALLS / wallMs) * 1000, cpuPerCall };
-}
+/** `CALLS` calls over `concurrency` loops after `WARMUP` (the harness's measureLatency). */
+const measure = (call, concurrency, pids = {}) => measureLatency(call, { concurrency, calls: CALLS, warmup: WARMUP, pids });
 
 async function main() {
   log(`machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
@@ -170,7 +89,7 @@ async function main() {
   const results = { date: new Date().toISOString(), calls: CALLS, warmup: WARMUP, rounds: ROUNDS, modes: {} };
   for (const mode of MODES) {
     log(`${mode}: starting`);
-    const system = mode === 'standalone' ? await startStandaloneMode() : await startDistributedMode();
+    const system = mode === 'standalone' ? await startStandalone({ token: TOKEN }) : await startDistributed({ token: TOKEN, prefix: 'bench_tcl', redisDb: REDIS_DB });
     const auth = { authorization: `Bearer ${TOKEN}` };
     const created = await fetch(`${system.url}/api/v1/ai-models`, {
       method: 'POST',

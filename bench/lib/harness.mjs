@@ -262,14 +262,16 @@ export function createHarness({ out, profile = false, work }) {
   /**
    * Distributed Modelyard: registry, metrics, ingest, inference and gateway as child processes on the
    * infrastructure (ensureInfrastructure), a scratch database and bucket named after `prefix`, and
-   * Redis database `redisDb`, all sharing one random master key; `env` is added to every process.
-   * Returns the gateway's URL, the processes and Redis's pid (`extraPids`, for CPU figures).
+   * Redis database `redisDb`, all sharing one random master key; `env` is added to every process and
+   * `serviceEnv[name]` to that one. Returns the gateway's URL, the processes (a list, and `byName`),
+   * Redis's pid (`extraPids`, for CPU figures), each one's health port, and the scratch bucket with
+   * its `removePrefix`.
    */
-  async function startDistributed({ token, prefix, redisDb, env = {} }) {
+  async function startDistributed({ token, prefix, redisDb, env = {}, serviceEnv = {} }) {
     const infra = ensureInfrastructure();
     const databaseUrl = await scratchDatabase(infra.MODELYARD_DATABASE_URL, prefix.replaceAll('-', '_'));
     const redisUrl = await privateRedisUrl(infra.MODELYARD_REDIS_URL, redisDb);
-    const { bucket } = await scratchBucket(infra, prefix.replaceAll('_', '-'));
+    const { bucket, removePrefix } = await scratchBucket(infra, prefix.replaceAll('_', '-'));
     const [httpPort, rpcPort, metricsRpcPort, ...healthPorts] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
     const common = {
       MODELYARD_DATABASE_URL: databaseUrl,
@@ -295,7 +297,7 @@ export function createHarness({ out, profile = false, work }) {
     for (const name of ['registry', 'metrics', 'ingest', 'inference', 'gateway']) {
       const port = healthPortOf[name];
       const own = name === 'gateway' ? { PORT: String(port) } : { MODELYARD_HEALTH_PORT: String(port) };
-      processes.push(await startProcess(name, join(ROOT, `services/${name}/dist/main.js`), { ...common, ...own }, `http://127.0.0.1:${port}/readyz`));
+      processes.push(await startProcess(name, join(ROOT, `services/${name}/dist/main.js`), { ...common, ...own, ...serviceEnv[name] }, `http://127.0.0.1:${port}/readyz`));
     }
     let redisPid;
     try {
@@ -303,7 +305,17 @@ export function createHarness({ out, profile = false, work }) {
     } catch {
       redisPid = undefined;
     }
-    return { url: `http://127.0.0.1:${httpPort}`, processes, extraPids: redisPid ? { redis: redisPid } : {} };
+    return {
+      url: `http://127.0.0.1:${httpPort}`,
+      processes,
+      byName: Object.fromEntries(processes.map((proc) => [proc.name, proc])),
+      /** Where each process answers /healthz, /readyz and /metrics (the gateway: its HTTP port). */
+      healthPortOf,
+      extraPids: redisPid ? { redis: redisPid } : {},
+      infra,
+      bucket,
+      removePrefix,
+    };
   }
 
   return { cleanups, cleanUp, startProcess, ensureInfrastructure, scratchDatabase, privateRedisUrl, scratchBucket, startStandalone, startDistributed };
