@@ -13,7 +13,7 @@ import {
 } from '@modelyard/providers';
 import { CallFailure } from '../runs/call-failure.exception.js';
 import { WORKER_NAME } from '../runs/inference-run.service.js';
-import { UsageRecorder } from '../runs/usage-recorder.service.js';
+import { UsageRecorder, usageOfCall } from '../runs/usage-recorder.service.js';
 
 type CallJob = JobPayload<'inference.provider-call'>;
 
@@ -77,16 +77,6 @@ export class ProviderCallService {
 
   private record(job: CallJob, latencyMs: number, errorClass: UsageErrorClass | null, result: ProviderResult | null): void {
     this.metrics.jobDuration.observe({ queue: JOB_QUEUES['inference.provider-call'], outcome: errorClass ?? 'success' }, latencyMs / 1000);
-    this.usage.record(job.call_id, {
-      model_id: job.model_id,
-      actor: job.actor,
-      kind: job.kind,
-      outcome: errorClass ? 'failure' : 'success',
-      error_class: errorClass,
-      latency_ms: latencyMs,
-      worker: WORKER_NAME,
-      input_tokens: result?.usage?.input_tokens ?? null,
-      output_tokens: result?.usage?.output_tokens ?? null,
-    });
+    this.usage.record(job.call_id, usageOfCall(job, { latencyMs, errorClass, worker: WORKER_NAME, tokens: result?.usage ?? null }));
   }
 }

@@ -16,7 +16,7 @@ import { BlobNotFoundError, LOGGER, messageOf, METRICS, RegistryClient, type Log
 import { ArtifactIntegrityError, ModelLoadError } from '../runtime/runtime.exception.js';
 import { SessionPool } from '../runtime/session-pool.service.js';
 import { CallFailure } from './call-failure.exception.js';
-import { UsageRecorder } from './usage-recorder.service.js';
+import { UsageRecorder, usageOfCall } from './usage-recorder.service.js';
 
 type RunJob = JobPayload<'inference.run'>;
 
@@ -102,15 +102,7 @@ export class InferenceRunService {
 
   private record(job: RunJob, latencyMs: number, errorClass: UsageErrorClass | null): void {
     this.metrics.jobDuration.observe({ queue: JOB_QUEUES['inference.run'], outcome: errorClass ?? 'success' }, latencyMs / 1000);
-    this.usage.record(job.call_id, {
-      model_id: job.model_id,
-      actor: job.actor,
-      kind: job.kind,
-      outcome: errorClass ? 'failure' : 'success',
-      error_class: errorClass,
-      latency_ms: latencyMs,
-      worker: WORKER_NAME,
-    });
+    this.usage.record(job.call_id, usageOfCall(job, { latencyMs, errorClass, worker: WORKER_NAME }));
   }
 }
 

@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { pino } from 'pino';
 import type { AnyEventEnvelope, EventPayload } from '@modelyard/contracts';
 import { EVENT_BUS, LOGGER, type EventBus, type SubscriptionHandle } from '@modelyard/platform';
-import { USAGE_BUFFER_LIMIT, UsageRecorder } from './usage-recorder.service.js';
+import { USAGE_BUFFER_LIMIT, UsageRecorder, usageOfCall } from './usage-recorder.service.js';
 
 /** A bus that records what it accepts, and refuses everything while `down`. */
 class FakeBus implements EventBus {
@@ -307,5 +307,27 @@ describe('UsageRecorder in Nest', () => {
     app = undefined;
 
     expect(bus.published).toEqual(ids.slice(3));
+  });
+});
+
+describe('usageOfCall', () => {
+  const call = { model_id: '6f1c1d4e-2b1a-4c44-9a55-0c6f0a2b9e10', actor: 'admin', kind: 'test' as const };
+
+  it('describes a success, with the provider\'s tokens when it counted any', () => {
+    expect(usageOfCall(call, { latencyMs: 12.5, errorClass: null, worker: 'w', tokens: { input_tokens: 4, output_tokens: null } })).toEqual({
+      ...call,
+      outcome: 'success',
+      error_class: null,
+      latency_ms: 12.5,
+      worker: 'w',
+      input_tokens: 4,
+      output_tokens: null,
+    });
+  });
+
+  it('describes a failure by its class, and leaves tokens out for local models', () => {
+    const usage = usageOfCall(call, { latencyMs: 1, errorClass: 'invalid_input', worker: 'w' });
+    expect(usage).toMatchObject({ outcome: 'failure', error_class: 'invalid_input' });
+    expect(usage).not.toHaveProperty('input_tokens');
   });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
-import type { EventEnvelope, EventPayload } from '@modelyard/contracts';
+import type { EventEnvelope, EventPayload, UsageErrorClass, UsageKind } from '@modelyard/contracts';
 import { EVENT_BUS, LOGGER, type EventBus, type Logger } from '@modelyard/platform';
 
 /** Events kept while the bus is down; beyond it the oldest are dropped (and counted in the log). */
@@ -17,6 +17,23 @@ export const USAGE_LINGER_MS = Symbol('UsageLingerMs');
 const BATCH_SIZE = 500;
 const RETRY_MS = 1_000;
 const SHUTDOWN_FLUSH_MS = 5_000;
+
+/** The usage event of one finished call: a success when `errorClass` is null. */
+export function usageOfCall(
+  call: { model_id: string; actor: string; kind: UsageKind },
+  outcome: { latencyMs: number; errorClass: UsageErrorClass | null; worker: string; tokens?: { input_tokens: number | null; output_tokens: number | null } | null },
+): EventPayload<'usage.recorded'> {
+  return {
+    model_id: call.model_id,
+    actor: call.actor,
+    kind: call.kind,
+    outcome: outcome.errorClass ? 'failure' : 'success',
+    error_class: outcome.errorClass,
+    latency_ms: outcome.latencyMs,
+    worker: outcome.worker,
+    ...(outcome.tokens !== undefined && { input_tokens: outcome.tokens?.input_tokens ?? null, output_tokens: outcome.tokens?.output_tokens ?? null }),
+  };
+}
 
 /**
  * Publishes usage events without making a call wait for the bus. Events are buffered and sent in
