@@ -3,7 +3,7 @@ import { QUEUES, type QueueName } from './messaging.constant.js';
 import { USAGE_KINDS } from './model-events.event.js';
 import { TENSOR_ELEMENT_TYPES } from './dto/model-artifacts.dto.js';
 import { HTTP_ENDPOINT_METHODS } from './dto/model-config.dto.js';
-import { MODEL_TYPES } from './model-enums.constant.js';
+import { MODEL_TYPES, REMOTE_SOURCES } from './model-enums.constant.js';
 
 /*
  * NEVER RENAME a job name: queued jobs carry it. Job ids are derived from what the job is about
@@ -47,7 +47,7 @@ export const JOB_SCHEMAS = {
     actor: z.string().min(1),
     kind: z.enum(USAGE_KINDS),
     target: z.object({
-      kind: z.enum(['openai', 'anthropic', 'endpoint']),
+      kind: z.enum(REMOTE_SOURCES),
       endpoint: z.string().nullable(),
       model: z.string().min(1),
       type: z.enum(MODEL_TYPES),

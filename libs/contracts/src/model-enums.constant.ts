@@ -20,6 +20,15 @@ export type ModelFramework = (typeof MODEL_FRAMEWORKS)[number];
 export const MODEL_SOURCES = ['huggingface', 'openai', 'anthropic', 'upload', 'endpoint', 'custom'] as const;
 export type ModelSource = (typeof MODEL_SOURCES)[number];
 
+/** Sources whose models run elsewhere and are called over the network: a provider's API or an HTTP endpoint. */
+export const REMOTE_SOURCES = ['openai', 'anthropic', 'endpoint'] as const satisfies readonly ModelSource[];
+/** Sources served by a provider's API: their models need an API key (checked with the provider) to run. */
+export const PROVIDER_SOURCES = ['openai', 'anthropic'] as const satisfies readonly ModelSource[];
+/** Sources whose models may hold a secret: provider keys, endpoint header values, Hugging Face tokens. */
+export const SECRET_SOURCES = [...REMOTE_SOURCES, 'huggingface'] as const satisfies readonly ModelSource[];
+/** Whether `source` is one of `sources` (a typed `includes` for the narrow lists above). */
+export const isSourceIn = (sources: readonly ModelSource[], source: ModelSource): boolean => sources.includes(source);
+
 export const MODEL_STATUSES = ['active', 'inactive', 'uploading', 'error'] as const;
 export type ModelStatus = (typeof MODEL_STATUSES)[number];
 

@@ -1,19 +1,17 @@
-import type { JobPayload, JobProblem, ModelDto, ModelSource } from '@modelyard/contracts';
+import { isSourceIn, REMOTE_SOURCES, type JobPayload, type JobProblem, type ModelDto } from '@modelyard/contracts';
 import { ProviderError, type ProviderTarget } from './providers/index.js';
 
 /** What a call needs to know of a model, without its secret: the `target` of a provider-call job. */
 export type ProviderCallTarget = JobPayload<'inference.provider-call'>['target'];
 
-const PROVIDER_KINDS: Partial<Record<ModelSource, ProviderCallTarget['kind']>> = { openai: 'openai', anthropic: 'anthropic', endpoint: 'endpoint' };
-
 /** Whether the model is served by a provider or an endpoint (and so called through libs/providers). */
-export const isProviderModel = (model: Pick<ModelDto, 'source'>): boolean => PROVIDER_KINDS[model.source] !== undefined;
+export const isProviderModel = (model: Pick<ModelDto, 'source'>): boolean => isSourceIn(REMOTE_SOURCES, model.source);
 
 export function callTargetOf(model: ModelDto): ProviderCallTarget {
-  const kind = PROVIDER_KINDS[model.source];
-  if (!kind) throw new Error(`model ${model.id} (source ${model.source}) is not served by a provider`);
+  if (!isProviderModel(model)) throw new Error(`model ${model.id} (source ${model.source}) is not served by a provider`);
   return {
-    kind,
+    // The remote sources name the provider kinds.
+    kind: model.source as ProviderCallTarget['kind'],
     endpoint: model.endpoint,
     model: model.provider_model ?? model.name,
     type: model.type,

@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  isSourceIn,
+  PROVIDER_SOURCES,
   REGISTRY_PATTERNS,
+  REMOTE_SOURCES,
   type CreateModelDto,
   type ModelDto,
   type ModelSource,
@@ -26,9 +29,6 @@ import { APP_CONFIG, DomainException, RegistryClient, SecretCipher, secretHint, 
 /** Validation at registration waits at most this long for the provider. */
 const VALIDATION_TIMEOUT_MS = 10_000;
 
-/** Sources whose endpoint the platform calls, and so checks against SSRF. */
-const CALLED_SOURCES: readonly ModelSource[] = ['openai', 'anthropic', 'endpoint'];
-const PROVIDER_SOURCES: readonly ModelSource[] = ['openai', 'anthropic'];
 
 /** The Hub client refuses other tokens (in words that could quote them): refuse them here first. */
 function checkHubToken(token: string): void {
@@ -65,8 +65,8 @@ export class ModelCredentialsService {
     const { api_key: apiKey, validate, ...stored } = body;
     const source = body.source ?? 'custom';
     if (source === 'huggingface' && apiKey !== undefined) checkHubToken(apiKey);
-    if (CALLED_SOURCES.includes(source) && body.endpoint) await this.checkEndpoint(body.endpoint);
-    if (apiKey && PROVIDER_SOURCES.includes(source) && validate !== false) {
+    if (isSourceIn(REMOTE_SOURCES, source) && body.endpoint) await this.checkEndpoint(body.endpoint);
+    if (apiKey && isSourceIn(PROVIDER_SOURCES, source) && validate !== false) {
       await this.validate({
         source,
         endpoint: body.endpoint ?? null,
@@ -87,9 +87,9 @@ export class ModelCredentialsService {
     if (apiKey == null && body.endpoint == null && body.provider_model === undefined) return { stored, ...secret };
     const { model, sealed_secret: sealed } = await this.registry.send(REGISTRY_PATTERNS.getInvocationTarget, { id });
     if (model.source === 'huggingface' && apiKey) checkHubToken(apiKey);
-    if (CALLED_SOURCES.includes(model.source) && body.endpoint) await this.checkEndpoint(body.endpoint);
+    if (isSourceIn(REMOTE_SOURCES, model.source) && body.endpoint) await this.checkEndpoint(body.endpoint);
     const key = apiKey ?? (apiKey === undefined && sealed ? this.secrets.open(sealed) : null);
-    if (key && PROVIDER_SOURCES.includes(model.source) && validate !== false) {
+    if (key && isSourceIn(PROVIDER_SOURCES, model.source) && validate !== false) {
       const edited: ModelDto = {
         ...model,
         endpoint: body.endpoint !== undefined ? body.endpoint : model.endpoint,

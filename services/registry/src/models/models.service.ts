@@ -7,6 +7,9 @@ import {
   TAG_PATTERN,
   DEFAULT_HTTP_ENDPOINT_CONFIG,
   isHubRepoId,
+  isSourceIn,
+  PROVIDER_SOURCES,
+  SECRET_SOURCES,
   type ArtifactDto,
   type HttpEndpointConfig,
   type SecretChange,
@@ -74,20 +77,16 @@ export function mergeConfig(base: ModelConfig | undefined, change: ConfigChange 
 const withoutUndefined = <T extends object>(value: T): Partial<T> =>
   Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as Partial<T>;
 
-/** Sources whose models are called through a provider's API and so hold a key. */
-const PROVIDER_SOURCES: readonly ModelSource[] = ['openai', 'anthropic'];
-/** Sources whose models may hold a secret: provider keys, endpoint headers, Hub tokens. */
-const SECRET_SOURCES: readonly ModelSource[] = ['openai', 'anthropic', 'endpoint', 'huggingface'];
 
 export const keyNeededMessage = (source: ModelSource) =>
   `An API key is needed to activate this ${source === 'openai' ? 'OpenAI' : 'Anthropic'} model: add one with an edit that sets api_key, then switch it on.`;
 
 /** Checks the fields that depend on the source (create, and edits of the stored source). */
 export function checkSourceFields(source: ModelSource, fields: { provider_model?: string | null; endpoint?: string | null; config?: { http?: unknown } }, secret: SecretChange | undefined): void {
-  if (fields.provider_model != null && !PROVIDER_SOURCES.includes(source)) {
+  if (fields.provider_model != null && !isSourceIn(PROVIDER_SOURCES, source)) {
     throw ModelException.invalidField('provider_model', `provider_model applies to openai and anthropic models only, not to source "${source}"`);
   }
-  if (secret && !SECRET_SOURCES.includes(source)) {
+  if (secret && !isSourceIn(SECRET_SOURCES, source)) {
     throw ModelException.invalidField('api_key', `api_key applies to openai, anthropic, endpoint and huggingface models only, not to source "${source}"`);
   }
   if (fields.config?.http != null && source !== 'endpoint') {
@@ -232,7 +231,7 @@ export class ModelsService {
     checkSourceFields(source, dto, secret);
     if (source === 'endpoint' && !dto.endpoint) throw ModelException.invalidField('endpoint', 'endpoint is required for an endpoint model: the URL it is called at');
     // A provider model cannot run without its key: stored switched off, saying why.
-    const keyMissing = PROVIDER_SOURCES.includes(source) && !secret;
+    const keyMissing = isSourceIn(PROVIDER_SOURCES, source) && !secret;
     const initialStatus = keyMissing ? 'inactive' : (dto.status ?? 'active');
     return this.change(
       async (manager) => {
@@ -297,7 +296,7 @@ export class ModelsService {
         // Never compared or announced by value: the event says only that the key changed.
         changed.push('api_key');
         Object.assign(model, { secret: secret?.sealed ?? null, hasSecret: Boolean(secret), secretLast4: secret?.last4 ?? null });
-        if (!secret && PROVIDER_SOURCES.includes(model.source) && model.status === 'active') {
+        if (!secret && isSourceIn(PROVIDER_SOURCES, model.source) && model.status === 'active') {
           model.status = 'inactive';
           model.statusMessage = keyNeededMessage(model.source);
         } else if (secret && model.statusMessage === keyNeededMessage(model.source)) {
@@ -324,7 +323,7 @@ export class ModelsService {
       if (!model) throw ModelException.notFound(id);
       const from = model.status;
       model.status = toggledStatus(model.status, model.statusMessage);
-      if (model.status === 'active' && PROVIDER_SOURCES.includes(model.source) && !model.hasSecret) throw ModelException.secretRequired(model.source);
+      if (model.status === 'active' && isSourceIn(PROVIDER_SOURCES, model.source) && !model.hasSecret) throw ModelException.secretRequired(model.source);
       model.statusMessage = null;
       const saved = await manager.save(model);
       return {
