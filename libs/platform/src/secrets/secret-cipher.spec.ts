@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSecretKey, parseSecretKey, secretHint, SecretCipher, SecretKeyError, SecretOpenError } from './secret-cipher.js';
+import { generateSecretKey, parseSecretKey, secretHint, SecretCipher, secretKeyId, SecretKeyError, SecretOpenError } from './secret-cipher.js';
 import { loadOrCreateKeyFile } from './secret-key-file.util.js';
 
 const key = () => parseSecretKey(generateSecretKey());
@@ -52,14 +52,63 @@ describe('SecretCipher', () => {
     expect(() => forgotten.open(before)).toThrow(/not configured.*MODELYARD_SECRET_KEYS_PREVIOUS/);
   });
 
-  it('never puts the secret in an error', () => {
-    const sealed = new SecretCipher(key()).seal(secret);
-    try {
-      new SecretCipher(key()).open(sealed);
-      throw new Error('expected a failure');
-    } catch (error) {
-      expect(JSON.stringify(error) + String(error) + (error as Error).stack).not.toContain(secret);
-    }
+  describe('every way opening fails throws SecretOpenError, naming neither the secret nor a key', () => {
+    const sealWith = (master: Buffer) => new SecretCipher(master).seal(secret);
+    const flipFirstBit = (sealed: string, index: number) => {
+      const parts = sealed.split('.');
+      const bytes = Buffer.from(parts[index]!, 'base64url');
+      bytes[0] = bytes[0]! ^ 1;
+      parts[index] = bytes.toString('base64url');
+      return parts.join('.');
+    };
+    /** Runs `open`, insists it threw a SecretOpenError, and returns that error for its message. */
+    const failureOf = (cipher: SecretCipher, sealed: string): SecretOpenError => {
+      expect(() => cipher.open(sealed)).toThrow(SecretOpenError);
+      try {
+        cipher.open(sealed);
+      } catch (error) {
+        return error as SecretOpenError;
+      }
+      throw new Error('unreachable: toThrow above already failed the test');
+    };
+    const expectNothingSecretIn = (error: Error, ...keys: Buffer[]) => {
+      const text = JSON.stringify(error) + String(error) + error.stack;
+      expect(text).not.toContain(secret);
+      for (const k of keys) {
+        expect(text).not.toContain(k.toString('base64'));
+        expect(text).not.toContain(k.toString('hex'));
+      }
+    };
+
+    it('a tampered ciphertext', () => {
+      const master = key();
+      const error = failureOf(new SecretCipher(master), flipFirstBit(sealWith(master), 3));
+      expect(error.message).toMatch(/failed its integrity check/);
+      expectNothingSecretIn(error, master);
+    });
+
+    it('a tampered tag', () => {
+      const master = key();
+      const error = failureOf(new SecretCipher(master), flipFirstBit(sealWith(master), 4));
+      expect(error.message).toMatch(/failed its integrity check/);
+      expectNothingSecretIn(error, master);
+    });
+
+    it('a wrong key that is configured: the key id names it, but it did not seal the secret', () => {
+      const [sealer, other] = [key(), key()];
+      const parts = sealWith(sealer).split('.');
+      parts[1] = secretKeyId(other);
+      const error = failureOf(new SecretCipher(other, [sealer]), parts.join('.'));
+      expect(error.message).toMatch(/failed its integrity check/);
+      expectNothingSecretIn(error, sealer, other);
+    });
+
+    it('an unknown key id', () => {
+      const [sealer, current] = [key(), key()];
+      const error = failureOf(new SecretCipher(current), sealWith(sealer));
+      expect(error.message).toContain(`master key ${secretKeyId(sealer)}, which is not configured`);
+      expectNothingSecretIn(error, sealer, current);
+    });
   });
 });
 
