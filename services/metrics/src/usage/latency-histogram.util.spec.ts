@@ -126,6 +126,76 @@ describe('LatencyHistogram', () => {
     expect(() => LatencyHistogram.fromSparse({ '9999': 1 })).toThrow(RangeError);
   });
 
+  describe('against values worked out by hand, not by the histogram', () => {
+    /** Whether a reported value is within the documented 2% of the exact one. */
+    const expectWithin2Percent = (reported: number | null, exact: number) => {
+      expect(reported).not.toBeNull();
+      expect(reported!).toBeGreaterThanOrEqual(exact * (1 - HISTOGRAM_RELATIVE_ERROR));
+      expect(reported!).toBeLessThanOrEqual(exact * (1 + HISTOGRAM_RELATIVE_ERROR));
+    };
+    const histogramOf = (values: readonly number[]) => {
+      const histogram = new LatencyHistogram();
+      for (const value of values) histogram.add(value);
+      return histogram;
+    };
+    const oneToTen = [7, 3, 10, 1, 9, 5, 2, 8, 6, 4];
+
+    // Nearest rank: sort, take the value of rank ⌈q·n⌉ (at least 1). Neighbouring values in each
+    // set are more than 4% apart, so a report within 2% can only be the expected one: a rank off
+    // by one fails.
+    it.each<[string, readonly number[], number, number]>([
+      ['p50 of [10, 20, 30]: ⌈1.5⌉ = 2nd', [30, 10, 20], 0.5, 20],
+      ['p34 of [10, 20, 30]: ⌈1.02⌉ = 2nd', [30, 10, 20], 0.34, 20],
+      ['p33 of [10, 20, 30]: ⌈0.99⌉ = 1st', [30, 10, 20], 0.33, 10],
+      ['p99 of [10, 20, 30]: ⌈2.97⌉ = 3rd', [30, 10, 20], 0.99, 30],
+      ['p0 of [10, 20, 30]: rank at least 1, the smallest', [30, 10, 20], 0, 10],
+      ['p50 of 1..10: ⌈5⌉ = 5th', oneToTen, 0.5, 5],
+      ['p51 of 1..10: ⌈5.1⌉ = 6th', oneToTen, 0.51, 6],
+      ['p95 of 1..10: ⌈9.5⌉ = 10th', oneToTen, 0.95, 10],
+      ['p10 of 1..10: ⌈1⌉ = 1st', oneToTen, 0.1, 1],
+      ['p50 of [1, 3, 40, 250, 1000]: ⌈2.5⌉ = 3rd', [250, 1, 1_000, 3, 40], 0.5, 40],
+      ['p79 of [1, 3, 40, 250, 1000]: ⌈3.95⌉ = 4th', [250, 1, 1_000, 3, 40], 0.79, 250],
+      ['p100 of one value', [0.5], 1, 0.5],
+      ['p1 of one value', [0.5], 0.01, 0.5],
+    ])('%s', (_name, values, q, exact) => {
+      expectWithin2Percent(histogramOf(values).quantile(q), exact);
+    });
+
+    it('reports p50, p95 and p99 of 1..20 ms as 10, 19 and 20 ms (ranks ⌈10⌉, ⌈19⌉, ⌈19.8⌉)', () => {
+      const percentiles = histogramOf(Array.from({ length: 20 }, (_, i) => 20 - i)).percentiles()!;
+      expectWithin2Percent(percentiles.p50, 10);
+      expectWithin2Percent(percentiles.p95, 19);
+      expectWithin2Percent(percentiles.p99, 20);
+    });
+
+    it('counts repeated values once per call: p60 of 3 × 5 ms and 2 × 500 ms is 5 ms, p61 is 500 ms', () => {
+      const histogram = new LatencyHistogram();
+      histogram.add(500, 2);
+      histogram.add(5, 3);
+      expectWithin2Percent(histogram.quantile(0.5), 5); // ⌈2.5⌉ = 3rd
+      expectWithin2Percent(histogram.quantile(0.6), 5); // ⌈3⌉ = 3rd
+      expectWithin2Percent(histogram.quantile(0.61), 500); // ⌈3.05⌉ = 4th
+    });
+
+    // Lower bounds 0.01·γ^(i−1) of buckets 2, 122 and 243, γ = 1.019/0.981, computed to 50 digits
+    // apart from this code. A value a billionth below a bound is in the bucket before it.
+    it.each([
+      [2, 0.010387359836901121],
+      [122, 0.99340506919561228],
+      [243, 98.685363150353923],
+    ])('starts bucket %i at %d ms', (bucket, lower) => {
+      expect(LatencyHistogram.bucketOf(lower * (1 + 1e-9))).toBe(bucket);
+      expect(LatencyHistogram.bucketOf(lower * (1 - 1e-9))).toBe(bucket - 1);
+    });
+
+    it('puts the edges of the range where the documentation says', () => {
+      expect(LatencyHistogram.bucketOf(0.009_999_999)).toBe(0);
+      expect(LatencyHistogram.bucketOf(0.01)).toBe(1);
+      expect(LatencyHistogram.bucketOf(3_599_999.999)).toBe(519);
+      expect(LatencyHistogram.bucketOf(3_600_000)).toBe(520);
+    });
+  });
+
   it('keeps the stored layout: bucket numbers mean the same ranges as in the database', () => {
     // Stored histograms are bucket indexes: a change here silently corrupts every stored minute.
     expect(HISTOGRAM_BUCKETS).toBe(521);

@@ -60,15 +60,18 @@ describe('StatsService.modelStats', () => {
     expect(mocks.calls[0]).toEqual(['totalsByStep', MODEL, new Date(from), new Date(to), 60]);
     expect(stats).toMatchObject({ model_id: MODEL, from, to, calls: 4, success_rate: 0.75, step_seconds: 60, errors: [{ class: 'timeout', count: 1 }] });
     expect(stats.throughput_rps).toBeCloseTo(4 / 3_600, 12);
-    // Nearest rank over the merged histogram: ranks 2, 4, 4 of [10, 20, 30, 1000].
-    const reported = (ms: number) => LatencyHistogram.valueOf(LatencyHistogram.bucketOf(ms));
-    expect(stats.latency_ms).toEqual({ p50: reported(20), p95: reported(1_000), p99: reported(1_000) });
+    // Nearest rank over the merged [10, 20, 30, 1000]: p50 ⌈0.5·4⌉ = 2nd (20 ms), p95 ⌈3.8⌉ and p99 ⌈3.96⌉ =
+    // 4th (1000 ms). Each is reported as its bucket's value, worked out apart from the code from
+    // the documented layout (bucket i = [0.01·γ^(i−1), 0.01·γ^i), γ = 1.019/0.981): 20 ms → 19.62,
+    // 30 ms → 29.8, 1000 ms → 983.4, all within the documented 2%.
+    expect(stats.latency_ms).toEqual({ p50: 19.62, p95: 983.4, p99: 983.4 });
     expect(stats.series).toHaveLength(60);
     expect(stats.series[0]).toEqual({
       start: from,
       calls: 3,
       success_rate: 2 / 3,
-      latency_ms: histogramOf(10, 20, 30).percentiles(),
+      // [10, 20, 30]: p50 ⌈1.5⌉ = 2nd, p95 ⌈2.85⌉ and p99 ⌈2.97⌉ = 3rd.
+      latency_ms: { p50: 19.62, p95: 29.8, p99: 29.8 },
       input_tokens: 0,
       output_tokens: 0,
     });
@@ -175,12 +178,13 @@ describe('StatsService.modelSummaries', () => {
 
     expect(mocks.calls[0]).toEqual(['summaries', [OTHER, silent, MODEL], new Date('2026-11-27T11:00:00.000Z'), now]);
     expect(summaries).toEqual([
-      { model_id: OTHER, calls: 2, success_rate: 1, latency_p50_ms: LatencyHistogram.valueOf(LatencyHistogram.bucketOf(100)), input_tokens: 0, output_tokens: 0 },
+      // p50 of [100, 100] is 100 ms, reported as 100.6; of [5, 6, 7, 8] the 2nd, 6 ms, reported as 6.04.
+      { model_id: OTHER, calls: 2, success_rate: 1, latency_p50_ms: 100.6, input_tokens: 0, output_tokens: 0 },
       {
         model_id: MODEL,
         calls: 4,
         success_rate: 0.75,
-        latency_p50_ms: LatencyHistogram.valueOf(LatencyHistogram.bucketOf(6)),
+        latency_p50_ms: 6.04,
         input_tokens: 1_200,
         output_tokens: 300,
       },
