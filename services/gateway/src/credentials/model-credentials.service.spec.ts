@@ -54,7 +54,12 @@ describe('ModelCredentialsService', () => {
 
   it('skips the provider when asked, and when there is no key', async () => {
     openai.requests.length = 0;
-    await service.prepareCreate(body({ api_key: 'sk-anything-at-all-000', validate: false }));
+    // Unchecked, yet still sealed and passed on: skipping the check must not drop the key.
+    const unchecked = await service.prepareCreate(body({ api_key: 'sk-anything-at-all-000', validate: false }));
+    expect(unchecked.stored).not.toHaveProperty('api_key');
+    expect(unchecked.stored).not.toHaveProperty('validate');
+    expect(cipher.open(unchecked.secret!.sealed)).toBe('sk-anything-at-all-000');
+    expect(unchecked.secret!.last4).toBe('-000');
     const { secret } = await service.prepareCreate(body({}));
     expect(secret).toBeUndefined();
     expect(openai.requests).toHaveLength(0);
