@@ -3,7 +3,12 @@ import { invokeHttpEndpoint } from './http-endpoint.adapter.js';
 import { invokeOpenAi, validateOpenAi } from './openai.adapter.js';
 import { ProviderError } from './provider.exception.js';
 import type { ProviderDeps, ProviderResult, ProviderTarget } from './provider.port.js';
-import { redactSecret } from './redact.util.js';
+import { redactSecret, redactSecretDeep } from './redact.util.js';
+
+/** Longest message of a failure that escaped the adapters' mapping (cut after redaction). */
+const MAX_MESSAGE = 700;
+
+const clipped = (text: string): string => (text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text);
 
 /**
  * The last line of defence for the key: whatever escaped the adapters' own mapping (a bug, an SDK
@@ -11,11 +16,11 @@ import { redactSecret } from './redact.util.js';
  */
 function contained(error: unknown, target: ProviderTarget): ProviderError {
   if (error instanceof ProviderError) {
-    const message = redactSecret(error.message, target.apiKey);
+    const message = clipped(redactSecret(error.message, target.apiKey));
     return message === error.message ? error : new ProviderError(error.status, error.code, message, error.options);
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError(502, 'provider_error', redactSecret(`The provider call failed: ${message}`, target.apiKey), {
+  return new ProviderError(502, 'provider_error', clipped(redactSecret(`The provider call failed: ${message}`, target.apiKey)), {
     errorClass: 'provider_error',
   });
 }
@@ -40,22 +45,30 @@ export async function validateProvider(target: ProviderTarget, deps: ProviderDep
   }
 }
 
-/** One call. Throws ProviderError. */
+/**
+ * One call. Throws ProviderError. An answer that quotes the key (an endpoint echoing its request, a
+ * model repeating its prompt) is returned with the key redacted: the key never leaves the worker.
+ */
 export async function invokeProvider(
   target: ProviderTarget,
   input: Record<string, unknown>,
   deps: ProviderDeps,
 ): Promise<ProviderResult> {
+  let result: ProviderResult;
   try {
     switch (target.kind) {
       case 'openai':
-        return await invokeOpenAi(target, input, deps);
+        result = await invokeOpenAi(target, input, deps);
+        break;
       case 'anthropic':
-        return await invokeAnthropic(target, input, deps);
+        result = await invokeAnthropic(target, input, deps);
+        break;
       case 'endpoint':
-        return await invokeHttpEndpoint(target, input, deps);
+        result = await invokeHttpEndpoint(target, input, deps);
+        break;
     }
   } catch (error) {
     throw contained(error, target);
   }
+  return { ...result, output: redactSecretDeep(result.output, target.apiKey), finish_reason: result.finish_reason === null ? null : redactSecret(result.finish_reason, target.apiKey) };
 }

@@ -58,11 +58,32 @@ describe('providerMessageOf', () => {
     expect(providerMessageOf({ error: 'flat' }, '')).toBe('flat');
     expect(providerMessageOf({ detail: 'problem' }, '')).toBe('problem');
     expect(providerMessageOf('<html>', 'fallback text')).toBe('fallback text');
-    expect(providerMessageOf({ message: 'x'.repeat(600) }, '')).toHaveLength(501);
+    // Not cut here: a cut before redaction could split the key (see the straddling-key tests).
+    expect(providerMessageOf({ message: 'x'.repeat(600) }, '')).toHaveLength(600);
   });
 });
 
+/** Every run of `length` characters of the key, to check that no recognisable part of it is left. */
+const fragmentsOf = (key: string, length: number): string[] =>
+  Array.from({ length: key.length - length + 1 }, (_, i) => key.slice(i, i + length));
+
 describe('toProviderError', () => {
+  it.each([
+    ['validate', 401, 'provider_key_rejected'],
+    ['validate', 400, 'provider_error'],
+    ['invoke', 400, 'provider_rejected_request'],
+    ['invoke', 500, 'provider_error'],
+  ] as const)('never leaves a prefix of a key that straddles the cut (%s, HTTP %i)', (phase, providerStatus, code) => {
+    // The key starts at every position around where long messages are cut.
+    for (let start = 440; start < 760; start += 3) {
+      const text = `${'y'.repeat(start)}${KEY} and more text after it ${'z'.repeat(400)}`;
+      const error = toProviderError(context, phase, new OpenAI.APIError(providerStatus, { message: text }, undefined, new Headers()), false);
+      expect(error.code).toBe(code);
+      for (const fragment of fragmentsOf(KEY, 6)) expect(error.message).not.toContain(fragment);
+      expect(error.message.length).toBeLessThanOrEqual(701);
+    }
+  });
+
   it('maps SDK status errors by phase, with the provider message and retry-after', () => {
     const headers = new Headers({ 'retry-after': '7' });
     const unauthorized = new OpenAI.AuthenticationError(401, { message: `bad key ${KEY}` }, undefined, headers);

@@ -15,8 +15,13 @@ export interface ProviderCallContext {
   model: string | null;
 }
 
-/** Longest provider text quoted in a message; provider pages (HTML 502s) can be long. */
-const MAX_PROVIDER_MESSAGE = 500;
+/**
+ * Longest message made from a provider's failure; provider pages (HTML 502s) can be long. Cut only
+ * after the key is redacted: a cut through the key would leave a prefix no search finds.
+ */
+const MAX_MESSAGE = 700;
+/** What is kept of a provider's text before redaction, far beyond MAX_MESSAGE, to bound the work. */
+const MAX_READ = 64 * 1024;
 
 /** Connection failures that mean the provider was never reached. */
 const UNREACHABLE_CODES = new Set([
@@ -123,9 +128,13 @@ export function retryAfterSeconds(headers: { get(name: string): string | null } 
   return null;
 }
 
+/** The text on one line, bounded far beyond what a message shows (see MAX_READ). */
+function flatten(text: string): string {
+  return text.slice(0, MAX_READ * 2).replace(/\s+/g, ' ').trim().slice(0, MAX_READ);
+}
+
 function clip(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > MAX_PROVIDER_MESSAGE ? `${flat.slice(0, MAX_PROVIDER_MESSAGE)}…` : flat;
+  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
 }
 
 /** The provider's own words from an error answer, whichever of the known shapes it has. */
@@ -143,7 +152,7 @@ export function providerMessageOf(body: unknown, fallback: string): string {
     root?.detail, // RFC 9457 problem details
   ];
   const text = candidates.find((candidate): candidate is string => typeof candidate === 'string' && candidate.trim() !== '');
-  return clip(text ?? fallback);
+  return flatten(text ?? fallback);
 }
 
 function make(
@@ -153,7 +162,7 @@ function make(
   message: string,
   options: ConstructorParameters<typeof ProviderError>[3],
 ): ProviderError {
-  return new ProviderError(status, code, redactSecret(message, context.secret), options);
+  return new ProviderError(status, code, clip(redactSecret(message, context.secret)), options);
 }
 
 /** The ProviderError for an HTTP error answer from the provider. */
@@ -277,7 +286,7 @@ export function toProviderError(
   }
 
   if (isConnectionError(error)) {
-    const reason = clip(connectionReason(error));
+    const reason = flatten(connectionReason(error));
     if (phase === 'invoke' && connectionFailureKind(error) === 'dropped') {
       return make(context, 502, 'provider_error', `${provider} at ${origin} closed the connection without answering (${reason})`, {
         errorClass: 'provider_error',
@@ -289,7 +298,7 @@ export function toProviderError(
   }
 
   const message = typeof error === 'object' && error !== null ? (error as ErrorLike).message : error;
-  const reason = clip(String(message));
+  const reason = flatten(String(message));
   return phase === 'validate'
     ? make(context, 424, 'provider_error', `${provider} could not check the key: ${reason}`, { errorClass: 'provider_error' })
     : malformedAnswer(context, reason);
