@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import type { AppConfig } from '../config/config.js';
+import { serializeError } from './safe-error.util.js';
 
 export type { Logger } from 'pino';
 
@@ -27,6 +28,8 @@ export function createLogger(config: Pick<AppConfig, 'log'>): Logger {
     level: config.log.level,
     base: { pid: process.pid },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Database errors carry the query's parameters and stored values: see serializeError.
+    serializers: { err: serializeError, error: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
     ...(config.log.format === 'pretty'
       ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } }
