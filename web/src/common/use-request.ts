@@ -13,7 +13,10 @@ export interface RequestState<T> {
  * aborted), so a fast typist never sees the results of an earlier search replace a later one.
  * `quiet` reloads keep the data on screen (polling) instead of showing a spinner.
  */
-export function useRequest<T>(key: string, fetcher: (signal: AbortSignal) => Promise<T>): RequestState<T> & { reloadQuietly(): void } {
+export function useRequest<T>(
+  key: string,
+  fetcher: (signal: AbortSignal) => Promise<T>,
+): RequestState<T> & { reloadQuietly(): void; update(change: (data: T) => T): void } {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(true);
@@ -50,5 +53,7 @@ export function useRequest<T>(key: string, fetcher: (signal: AbortSignal) => Pro
     quiet.current = true;
     setGeneration((g) => g + 1);
   }, []);
-  return { data, error, loading, reload, reloadQuietly };
+  /** Changes what is shown without asking again, for a change whose answer already says the result. */
+  const update = useCallback((change: (data: T) => T) => setData((current) => (current === undefined ? current : change(current))), []);
+  return { data, error, loading, reload, reloadQuietly, update };
 }

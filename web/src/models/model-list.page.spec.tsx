@@ -55,15 +55,19 @@ describe('model list', () => {
     expect(within(broken).getByRole('switch')).toBeDisabled();
   });
 
-  it('toggles a row through the API and shows the new status', async () => {
+  it("toggles a row through the API and shows the status of the toggle's answer, without asking for the list again", async () => {
     const api = fakeApi();
-    api.listModels.mockResolvedValueOnce(page()).mockResolvedValue(page([aModel({ status: 'inactive' })]));
-    api.toggleStatus.mockResolvedValue(aModel({ status: 'inactive' }));
+    // Any list query answers the OLD status: the row can only show Inactive from the toggle's answer.
+    api.listModels.mockResolvedValue(page([aModel({ status: 'active' })]));
+    api.toggleStatus.mockResolvedValue(aModel({ status: 'inactive', updated_at: '2026-11-27T10:00:00.000Z' }));
     const { user } = renderConsole(<ModelListPage />, { api, route: '/models' });
     const row = (await screen.findByText('GPT-4')).closest('tr')!;
+    expect(row).toHaveTextContent('Active');
     await user.click(within(row).getByRole('switch'));
     await waitFor(() => expect(api.toggleStatus).toHaveBeenCalledWith(aModel().id));
     await waitFor(() => expect(screen.getByText('GPT-4').closest('tr')).toHaveTextContent('Inactive'));
+    expect(within(screen.getByText('GPT-4').closest('tr')!).getByRole('switch')).not.toBeChecked();
+    expect(api.listModels).toHaveBeenCalledTimes(1);
   });
 
   it('says when there is nothing, and when nothing matches', async () => {

@@ -27,7 +27,7 @@ export function ModelListPage() {
   const [searchParams, setSearchParams] = useSearchParams();
   const query = useMemo(() => parseListQuery(searchParams), [searchParams]);
   const queryKey = toSearchParams(query).toString();
-  const { data, error, loading, reload, reloadQuietly } = useRequest(queryKey, (signal) => api.listModels(query, signal));
+  const { data, error, loading, reload, reloadQuietly, update } = useRequest(queryKey, (signal) => api.listModels(query, signal));
   const [search, setSearch] = useState(query.q ?? '');
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<Model | null>(null);
@@ -46,6 +46,11 @@ export function ModelListPage() {
     const timer = setInterval(reloadQuietly, PROGRESS_POLL_MS);
     return () => clearInterval(timer);
   }, [importing, reloadQuietly]);
+
+  // The toggle's answer is the model as stored: its row shows that at once, with no list query, and
+  // stays in place even where a status filter no longer matches it (the row does not jump away
+  // from under the pointer; a refresh applies the filter again).
+  const showToggled = (changed: Model) => update((list) => ({ ...list, items: list.items.map((m) => (m.id === changed.id ? changed : m)) }));
 
   const change = (next: Partial<ListQuery>) => setSearchParams(toSearchParams(withChange(query, next)));
   const filtered = Boolean(query.type || query.status || query.source || query.framework || query.tag?.length || query.q);
@@ -91,7 +96,7 @@ export function ModelListPage() {
       key: 'status',
       render: (_: unknown, m: Model) => (
         <Space orientation="vertical" size={2}>
-          <StatusSwitch model={m} onChanged={reloadQuietly} />
+          <StatusSwitch model={m} onChanged={showToggled} />
           <TransferProgress model={m} compact />
         </Space>
       ),
