@@ -8,11 +8,13 @@ import { ApiClient, newModelBody } from '@modelyard/testing';
 import { describeModelLifecycle } from './model-lifecycle.suite.js';
 import { describeModelsApi } from './models-api.suite.js';
 import { describeProviders } from './providers.suite.js';
+import { describeSecretSafety } from './secret-safety.suite.js';
 import { startStandaloneSystem } from './support/system.js';
 
 describeModelsApi('standalone', () => startStandaloneSystem());
 describeModelLifecycle('standalone', (env) => startStandaloneSystem({ env }));
 describeProviders('standalone', (env) => startStandaloneSystem({ env }));
+describeSecretSafety('standalone', (env) => startStandaloneSystem({ env }));
 
 describe('standalone persistence', () => {
   let dataDir: string;
@@ -36,7 +38,7 @@ describe('standalone persistence', () => {
       expect(events.map((e) => e.type)).toEqual(['model.created', 'model.updated']);
       // The migration ran once; the second start found the schema up to date.
       const migrations = await second.sql<{ name: string }>('SELECT name FROM registry_migrations');
-      expect(migrations.map((m) => m.name)).toEqual(['CreateModelRegistry1764230400000', 'AddModelArtifacts1764316800000', 'AddModelSecrets1764403200000']);
+      expect(migrations.map((m) => m.name)).toEqual(['CreateModelRegistry1764230400000', 'AddModelArtifacts1764316800000', 'AddModelSecrets1764403200000', 'AddSecretOrigin1765000000000']);
     } finally {
       await second.stop();
     }

@@ -65,6 +65,11 @@ export const JOB_SCHEMAS = {
         .nullable(),
     }),
     sealed_secret: z.string().nullable(),
+    /**
+     * The origin the secret was stored for (see secretOriginOf): the worker sends the secret only
+     * there. Absent on jobs queued before it existed, which then carry no secret to anyone.
+     */
+    secret_origin: z.string().nullable().optional(),
     input_data: z.record(z.string(), z.unknown()),
   }),
 } as const;

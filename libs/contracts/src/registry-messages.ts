@@ -42,7 +42,7 @@ export interface RegistryMessages {
   [REGISTRY_PATTERNS.createModel]: { request: { actor: Actor; body: StoredCreateModel; secret?: SecretChange }; response: ModelDto };
   /** `secret` absent: unchanged; null: removed. */
   [REGISTRY_PATTERNS.updateModel]: { request: { actor: Actor; id: string; body: StoredUpdateModel; secret?: SecretChange }; response: ModelDto };
-  [REGISTRY_PATTERNS.getInvocationTarget]: { request: { id: string }; response: { model: ModelDto; sealed_secret: string | null } };
+  [REGISTRY_PATTERNS.getInvocationTarget]: { request: { id: string }; response: { model: ModelDto; sealed_secret: string | null; secret_origin: string | null } };
   [REGISTRY_PATTERNS.rotateSecrets]: { request: { actor: Actor }; response: SecretRotationDto };
   [REGISTRY_PATTERNS.deleteModel]: { request: { actor: Actor; id: string }; response: { deleted: true } };
   [REGISTRY_PATTERNS.toggleModelStatus]: { request: { actor: Actor; id: string }; response: ModelDto };

@@ -2,12 +2,18 @@ import { runMigrations, typeormOptions, type Database, type ServiceSchema } from
 import { CreateModelRegistry1764230400000 } from './migrations/1764230400000-CreateModelRegistry.js';
 import { AddModelArtifacts1764316800000 } from './migrations/1764316800000-AddModelArtifacts.js';
 import { AddModelSecrets1764403200000 } from './migrations/1764403200000-AddModelSecrets.js';
+import { AddSecretOrigin1765000000000 } from './migrations/1765000000000-AddSecretOrigin.js';
 import { ModelEntity } from './models/entities/model.entity.js';
 import { OutboxEventEntity } from './outbox/entities/outbox-event.entity.js';
 
 export const REGISTRY_ENTITIES = [ModelEntity, OutboxEventEntity];
 /** In order. A new migration is appended here; a released one is never edited. */
-export const REGISTRY_MIGRATIONS = [CreateModelRegistry1764230400000, AddModelArtifacts1764316800000, AddModelSecrets1764403200000];
+export const REGISTRY_MIGRATIONS = [
+  CreateModelRegistry1764230400000,
+  AddModelArtifacts1764316800000,
+  AddModelSecrets1764403200000,
+  AddSecretOrigin1765000000000,
+];
 
 const REGISTRY_SCHEMA: ServiceSchema = {
   entities: REGISTRY_ENTITIES,

@@ -7,7 +7,7 @@ describeMigrations(
     service: 'registry',
     dataSourceOptions: registryDataSourceOptions,
     run: runRegistryMigrations,
-    migrations: ['CreateModelRegistry1764230400000', 'AddModelArtifacts1764316800000', 'AddModelSecrets1764403200000'],
+    migrations: ['CreateModelRegistry1764230400000', 'AddModelArtifacts1764316800000', 'AddModelSecrets1764403200000', 'AddSecretOrigin1765000000000'],
     tables: ['models', 'outbox_events'],
   },
   (dataSource) => {
@@ -27,15 +27,53 @@ describeMigrations(
     });
 
     it('refuses a row that says it has a secret without one, and the reverse', async () => {
-      const insert = (hasSecret: boolean, secret: string | null) =>
+      const insert = (hasSecret: boolean, secret: string | null, origin: string | null = secret && 'openai:default') =>
         dataSource().query(
-          `INSERT INTO models (name, version, type, framework, source, status, config, owner, has_secret, secret)
-           VALUES ($1, '1', 'llm', 'openai', 'openai', 'inactive', '{}'::jsonb, 'admin', $2, $3)`,
-          [`m-${hasSecret}-${secret}`, hasSecret, secret],
+          `INSERT INTO models (name, version, type, framework, source, status, config, owner, has_secret, secret, secret_origin)
+           VALUES ($1, '1', 'llm', 'openai', 'openai', 'inactive', '{}'::jsonb, 'admin', $2, $3, $4)`,
+          [`m-${hasSecret}-${secret}-${origin}`, hasSecret, secret, origin],
         );
       await expect(insert(true, null)).rejects.toThrow(/ck_models_secret/);
       await expect(insert(false, 'v1.x.y.z.w')).rejects.toThrow(/ck_models_secret/);
       await expect(insert(true, 'v1.x.y.z.w')).resolves.toBeDefined();
+    });
+
+    it('binds each secret stored before the origin column to the endpoint it holds', async () => {
+      await dataSource().undoLastMigration();
+      try {
+        const insert = (name: string, source: string, endpoint: string | null) =>
+          dataSource().query(
+            `INSERT INTO models (name, version, type, framework, source, status, config, owner, has_secret, secret, endpoint)
+             VALUES ($1, '1', 'llm', 'custom', $2, 'inactive', '{}'::jsonb, 'admin', true, 'v1.x.y.z.w', $3)`,
+            [name, source, endpoint],
+          );
+        await insert('legacy-openai', 'openai', 'https://API.Example.com:443/v1/chat/completions');
+        await insert('legacy-anthropic', 'anthropic', null);
+        await insert('legacy-endpoint', 'endpoint', 'http://10.1.2.3:8000/predict');
+        await insert('legacy-hub', 'huggingface', null);
+      } finally {
+        await dataSource().runMigrations({ transaction: 'each' });
+      }
+      const rows = await dataSource().query<{ name: string; secret_origin: string }[]>(
+        `SELECT name, secret_origin FROM models WHERE name LIKE 'legacy-%' ORDER BY name`,
+      );
+      expect(Object.fromEntries(rows.map((row) => [row.name, row.secret_origin]))).toEqual({
+        'legacy-anthropic': 'anthropic:default',
+        'legacy-endpoint': 'http://10.1.2.3:8000',
+        'legacy-hub': 'huggingface:hub',
+        'legacy-openai': 'https://api.example.com',
+      });
+    });
+
+    it('refuses a secret without the origin it may be sent to, and an origin without a secret', async () => {
+      const insert = (secret: string | null, origin: string | null) =>
+        dataSource().query(
+          `INSERT INTO models (name, version, type, framework, source, status, config, owner, has_secret, secret, secret_origin)
+           VALUES ($1, '1', 'llm', 'openai', 'openai', 'inactive', '{}'::jsonb, 'admin', $2, $3, $4)`,
+          [`o-${secret}-${origin}`, secret !== null, secret, origin],
+        );
+      await expect(insert('v1.x.y.z.w', null)).rejects.toThrow(/ck_models_secret_origin/);
+      await expect(insert(null, 'https://api.example.com')).rejects.toThrow(/ck_models_secret_origin/);
     });
   },
 );

@@ -1,4 +1,5 @@
 import {
+  echoedCredential,
   retryAfterFor,
   sendJson,
   startStandInServer,
@@ -205,7 +206,7 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     const apiKeyHeader = recorded.headers['x-api-key'];
     const authorization = recorded.headers.authorization;
     if (faults.echoKey) {
-      return fail(400, 'invalid_request_error', `Invalid credentials: "${apiKeyHeader ?? authorization ?? ''}"`);
+      return fail(faults.status ?? 400, 'invalid_request_error', `Invalid credentials: "${echoedCredential(faults.echoKey, apiKeyHeader ?? authorization ?? '')}"`);
     }
     if (faults.status !== null) {
       const retryAfter = retryAfterFor(faults, faults.status);

@@ -1,4 +1,5 @@
 import {
+  echoedCredential,
   retryAfterFor,
   sendJson,
   startStandInServer,
@@ -15,7 +16,9 @@ import {
  *
  * Extra routes:
  * - `GET|POST /redirect?to=<url>` answers 302 to `to` (for SSRF redirect tests; no secret needed);
- * - `/text` answers `text/plain` 'plain answer'.
+ * - `/text` answers `text/plain` 'plain answer';
+ * - `/echo-headers` answers `{ data: { output: { headers } } }` with the request's headers, secret
+ *   included, as a careless endpoint might (for proving that successful answers are redacted too).
  */
 
 export interface HttpEndpointStandInOptions {
@@ -43,8 +46,8 @@ export async function startHttpEndpointStandIn(options: HttpEndpointStandInOptio
   async function handle({ req, res, recorded, faults }: StandInExchange): Promise<void> {
     const method = req.method ?? 'GET';
     if (faults.echoKey) {
-      return sendJson(res, 400, {
-        error: { message: `Header ${secretHeader} "${recorded.headers[secretHeader] ?? ''}" is not accepted here` },
+      return sendJson(res, faults.status ?? 400, {
+        error: { message: `Header ${secretHeader} "${echoedCredential(faults.echoKey, recorded.headers[secretHeader] ?? '')}" is not accepted here` },
       });
     }
     if (faults.status !== null) {
@@ -69,6 +72,9 @@ export async function startHttpEndpointStandIn(options: HttpEndpointStandInOptio
     }
     if (writes && secretValue !== undefined && recorded.headers[secretHeader] !== secretValue) {
       return sendJson(res, 401, { error: { message: 'Missing or invalid credentials', code: 'unauthorized' } });
+    }
+    if (recorded.path === '/echo-headers') {
+      return sendJson(res, 200, { data: { output: { headers: recorded.headers } } });
     }
     if (recorded.path === '/text') {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });

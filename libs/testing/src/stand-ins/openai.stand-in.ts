@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  echoedCredential,
   retryAfterFor,
   sendJson,
   startStandInServer,
@@ -306,8 +307,8 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
     if (faults.echoKey) {
       return sendJson(
         res,
-        400,
-        errorBody(`Invalid authorization header: "${authorization ?? ''}"`, 'invalid_request_error', null, 'invalid_authorization_header'),
+        faults.status ?? 400,
+        errorBody(`Invalid authorization header: "${echoedCredential(faults.echoKey, authorization ?? '')}"`, 'invalid_request_error', null, 'invalid_authorization_header'),
         requestId,
       );
     }

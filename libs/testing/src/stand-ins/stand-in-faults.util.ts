@@ -11,16 +11,24 @@ import type { AddressInfo, Socket } from 'node:net';
  * - `[[retry-after:V]]`: send `Retry-After: V` (seconds or an HTTP date; 429 sends 7 by default);
  * - `[[slow:MS]]`: wait MS milliseconds before answering;
  * - `[[drop]]`: destroy the socket without answering;
- * - `[[echo-key]]`: answer 400 with a message quoting the caller's credential header in full, as a
- *   hostile or careless provider might, so that tests can prove the platform redacts it.
+ * - `[[echo-key]]`: answer 400 (or the `[[status:NNN]]` given) with a message quoting the caller's
+ *   credential header in full, as a hostile or careless provider might, so that tests can prove the
+ *   platform redacts it. Options after a colon, comma-separated: `pad=N` puts N characters before
+ *   the quote (to place the key where long messages are cut), `base64` and `upper` quote it
+ *   base64-encoded or upper-cased: `[[echo-key:pad=495,base64]]`.
  */
+
+export interface EchoKeyFault {
+  pad: number;
+  form: 'plain' | 'base64' | 'upper';
+}
 
 export interface StandInFaults {
   status: number | null;
   retryAfter: string | null;
   slowMs: number | null;
   drop: boolean;
-  echoKey: boolean;
+  echoKey: EchoKeyFault | null;
 }
 
 /** A request as a stand-in received it. */
@@ -56,6 +64,7 @@ export interface StandInExchange {
 const STATUS_MARKER = /\[\[status:(\d{3})\]\]/;
 const RETRY_AFTER_MARKER = /\[\[retry-after:([^\]]+)\]\]/;
 const SLOW_MARKER = /\[\[slow:(\d+)\]\]/;
+const ECHO_KEY_MARKER = /\[\[echo-key(?::([^\]]*))?\]\]/;
 export const DEFAULT_RETRY_AFTER_SECONDS = 7;
 
 /** The markers found in `text`; the first of each kind wins. */
@@ -66,8 +75,24 @@ export function parseFaults(text: string): StandInFaults {
     retryAfter: RETRY_AFTER_MARKER.exec(text)?.[1].trim() ?? null,
     slowMs: slow === undefined ? null : Number(slow),
     drop: text.includes('[[drop]]'),
-    echoKey: text.includes('[[echo-key]]'),
+    echoKey: parseEchoKey(text),
   };
+}
+
+function parseEchoKey(text: string): EchoKeyFault | null {
+  const match = ECHO_KEY_MARKER.exec(text);
+  if (!match) return null;
+  const options = (match[1] ?? '').split(',').map((option) => option.trim());
+  const pad = options.map((option) => /^pad=(\d+)$/.exec(option)?.[1]).find((value) => value !== undefined);
+  const form = options.includes('base64') ? 'base64' : options.includes('upper') ? 'upper' : 'plain';
+  return { pad: Math.min(Number(pad ?? 0), 100_000), form };
+}
+
+/** The credential as an echoing provider quotes it (see `[[echo-key]]`): padded, in the form asked for. */
+export function echoedCredential(fault: EchoKeyFault, credential: string): string {
+  const quoted =
+    fault.form === 'base64' ? Buffer.from(credential, 'utf8').toString('base64') : fault.form === 'upper' ? credential.toUpperCase() : credential;
+  return `${'x'.repeat(fault.pad)}${quoted}`;
 }
 
 /** The Retry-After value to send with `status`, if any. */

@@ -88,12 +88,50 @@ describe('ModelCredentialsService', () => {
     });
 
     it('checks a new provider model with the stored key, opened for the check only', async () => {
-      send.mockResolvedValue({ model: stored, sealed_secret: cipher.seal(KEY) });
+      send.mockResolvedValue({ model: stored, sealed_secret: cipher.seal(KEY), secret_origin: 'openai:default' });
       openai.requests.length = 0;
       const error = await failure(service.prepareUpdate('m', { provider_model: 'gpt-nonexistent' }));
       expect(error).toMatchObject({ status: 422, code: 'provider_model_not_found' });
       expect(openai.requests.at(-1)!.headers.authorization).toBe(`Bearer ${KEY}`);
       await expect(service.prepareUpdate('m', { provider_model: 'text-embedding-3-small' })).resolves.toEqual({ stored: { provider_model: 'text-embedding-3-small' } });
+    });
+
+    describe('a stored key goes only to the origin it was stored for', () => {
+      let elsewhere: OpenAiStandIn;
+      beforeAll(async () => {
+        // Another port of the same host: another origin, which accepts any key and records it.
+        elsewhere = await startOpenAiStandIn({ keys: [KEY] });
+      });
+      afterAll(() => elsewhere.close());
+      const keyed = () => ({ model: { ...stored, endpoint: openai.baseUrl }, sealed_secret: cipher.seal(KEY), secret_origin: new URL(openai.baseUrl).origin });
+
+      it('does not check (or send) the stored key when the endpoint moves to another origin', async () => {
+        send.mockResolvedValue(keyed());
+        elsewhere.requests.length = 0;
+        openai.requests.length = 0;
+        // Passed on unchecked: the registry refuses it (422 on api_key) since no key came with it.
+        expect(await service.prepareUpdate('m', { endpoint: `${elsewhere.baseUrl}` })).toEqual({ stored: { endpoint: elsewhere.baseUrl } });
+        expect(await service.prepareUpdate('m', { endpoint: null })).toEqual({ stored: { endpoint: null } });
+        expect(elsewhere.requests).toHaveLength(0);
+        expect(openai.requests).toHaveLength(0);
+      });
+
+      it('checks a new key sent with the move at the new origin', async () => {
+        send.mockResolvedValue(keyed());
+        elsewhere.requests.length = 0;
+        const { stored: edit, secret } = await service.prepareUpdate('m', { endpoint: elsewhere.baseUrl, api_key: KEY });
+        expect(edit).toEqual({ endpoint: elsewhere.baseUrl });
+        expect(cipher.open(secret!.sealed)).toBe(KEY);
+        expect(elsewhere.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${KEY}`]);
+      });
+
+      it('checks the stored key when the endpoint changes within its origin', async () => {
+        send.mockResolvedValue(keyed());
+        openai.requests.length = 0;
+        const sameOrigin = `${openai.baseUrl}/chat/completions`;
+        expect(await service.prepareUpdate('m', { endpoint: sameOrigin })).toEqual({ stored: { endpoint: sameOrigin } });
+        expect(openai.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${KEY}`]);
+      });
     });
   });
 });

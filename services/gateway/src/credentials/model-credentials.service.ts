@@ -4,6 +4,7 @@ import {
   PROVIDER_SOURCES,
   REGISTRY_PATTERNS,
   REMOTE_SOURCES,
+  secretOriginOf,
   type CreateModelDto,
   type ModelDto,
   type ModelSource,
@@ -85,10 +86,15 @@ export class ModelCredentialsService {
     const secret = apiKey === undefined ? {} : { secret: apiKey === null ? null : this.seal(apiKey) };
     // Removing a key, or an edit that touches none of these, needs no check.
     if (apiKey == null && body.endpoint == null && body.provider_model === undefined) return { stored, ...secret };
-    const { model, sealed_secret: sealed } = await this.registry.send(REGISTRY_PATTERNS.getInvocationTarget, { id });
+    const { model, sealed_secret: sealed, secret_origin: storedOrigin } = await this.registry.send(REGISTRY_PATTERNS.getInvocationTarget, { id });
     if (model.source === 'huggingface' && apiKey) checkHubToken(apiKey);
     if (isSourceIn(REMOTE_SOURCES, model.source) && body.endpoint) await this.checkEndpoint(body.endpoint);
-    const key = apiKey ?? (apiKey === undefined && sealed ? this.secrets.open(sealed) : null);
+    // The stored key is only ever sent to the origin it was stored for. An edit that moves the model
+    // elsewhere without a new key is refused by the registry (422 on api_key); it is not checked here,
+    // since checking would send the stored key to the new origin.
+    const origin = secretOriginOf(model.source, body.endpoint !== undefined ? body.endpoint : model.endpoint);
+    const storedKeyMayGo = apiKey === undefined && sealed !== null && origin === storedOrigin;
+    const key = apiKey ?? (storedKeyMayGo ? this.secrets.open(sealed) : null);
     if (key && isSourceIn(PROVIDER_SOURCES, model.source) && validate !== false) {
       const edited: ModelDto = {
         ...model,

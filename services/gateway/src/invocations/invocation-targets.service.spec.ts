@@ -12,7 +12,7 @@ function setUp(ttlMs: number) {
   const send = jest.fn(async () => {
     const snapshot = status;
     await gate?.opened;
-    return { model: { id: ID, status: snapshot } as ModelDto, sealed_secret: null };
+    return { model: { id: ID, status: snapshot } as ModelDto, sealed_secret: null, secret_origin: null };
   });
   const targets = new InvocationTargetsService({ send } as unknown as RegistryClient, loadConfig({ MODELYARD_MODEL_CACHE_TTL_MS: String(ttlMs) }));
   return {

@@ -43,10 +43,12 @@ export class ModelTestsService {
   ) {}
 
   async test(actor: Actor, id: string, inputData: Record<string, unknown>): Promise<TestResultDto> {
-    const { model, sealed_secret: sealedSecret } = await this.targets.get(id);
+    const { model, sealed_secret: sealedSecret, secret_origin: secretOrigin } = await this.targets.get(id);
     if (model.status !== 'active') throw InvocationException.notActive(model);
     const callId = randomUUID();
-    const job = isProviderModel(model) ? this.providerCall(actor, model, sealedSecret, callId, inputData) : this.onnxRun(actor, model, callId, inputData);
+    const job = isProviderModel(model)
+      ? this.providerCall(actor, model, { sealed: sealedSecret, origin: secretOrigin }, callId, inputData)
+      : this.onnxRun(actor, model, callId, inputData);
     const queue = JOB_QUEUES[job.name];
     const jobId = job.name === 'inference.run' ? JOB_IDS.inferenceRun(callId) : JOB_IDS.providerCall(callId);
     await this.jobs.enqueue(queue, job, { id: jobId, attempts: INFERENCE_ATTEMPTS, backoffMs: 200 });
@@ -96,7 +98,7 @@ export class ModelTestsService {
   private providerCall(
     actor: Actor,
     model: ModelDto,
-    sealedSecret: string | null,
+    secret: { sealed: string | null; origin: string | null },
     callId: string,
     inputData: Record<string, unknown>,
   ): JobEnvelope<Extract<JobName, 'inference.provider-call'>> {
@@ -108,7 +110,8 @@ export class ModelTestsService {
         actor: actor.name,
         kind: 'test',
         target: callTargetOf(model),
-        sealed_secret: sealedSecret,
+        sealed_secret: secret.sealed,
+        secret_origin: secret.origin,
         input_data: inputData,
       },
     };

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
-import { JOB_QUEUES, type InferenceRunResult, type JobPayload, type UsageErrorClass } from '@modelyard/contracts';
+import { JOB_QUEUES, secretOriginOf, type InferenceRunResult, type JobPayload, type UsageErrorClass } from '@modelyard/contracts';
 import { APP_CONFIG, LOGGER, METRICS, SecretCipher, SecretOpenError, type AppConfig, type Logger, type Metrics } from '@modelyard/platform';
 import {
   createGuardedFetch,
@@ -58,6 +58,7 @@ export class ProviderCallService {
   }
 
   private async invoke(job: CallJob): Promise<ProviderResult> {
+    if (job.sealed_secret) this.checkSecretOrigin(job);
     let apiKey: string | null;
     try {
       apiKey = job.sealed_secret ? this.secrets.open(job.sealed_secret) : null;
@@ -73,6 +74,21 @@ export class ProviderCallService {
       if (!(error instanceof ProviderError)) throw error;
       throw new CallFailure(error.options.errorClass, providerProblem(error));
     }
+  }
+
+  /**
+   * A stored secret is only sent to the origin it was stored for (the registry keeps the two together;
+   * this is the last check before anything leaves the worker).
+   */
+  private checkSecretOrigin(job: CallJob): void {
+    const target = secretOriginOf(job.target.kind, job.target.endpoint);
+    if (job.secret_origin != null && job.secret_origin === target) return;
+    this.logger.error({ model_id: job.model_id, secret_origin: job.secret_origin ?? null, target_origin: target }, 'stored secret not sent: the call goes to another origin');
+    throw new CallFailure('provider_error', {
+      status: 409,
+      code: 'secret_origin_mismatch',
+      detail: `The model's stored key was given for ${job.secret_origin ?? 'an unknown origin'}, but the call would go to ${target ?? 'no endpoint'}; send api_key again with the endpoint.`,
+    });
   }
 
   private record(job: CallJob, latencyMs: number, errorClass: UsageErrorClass | null, result: ProviderResult | null): void {

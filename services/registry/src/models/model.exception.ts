@@ -9,7 +9,14 @@ export enum ModelErrorCode {
   InvalidImport = 'model_invalid_import',
   InvalidField = 'model_invalid_field',
   SecretRequired = 'model_secret_required',
+  SecretOriginChange = 'model_secret_origin_change',
 }
+
+const describeOrigin = (origin: string | null): string => {
+  if (origin === null) return 'no endpoint';
+  if (origin.endsWith(':default')) return `the configured ${origin.startsWith('openai') ? 'OpenAI' : 'Anthropic'} base URL`;
+  return origin;
+};
 
 export const ModelException = {
   transferInProgress: (file: string | null) =>
@@ -31,6 +38,13 @@ export const ModelException = {
       ModelErrorCode.SecretRequired,
       `An ${source === 'openai' ? 'OpenAI' : 'Anthropic'} model needs an API key before it can be switched on; add one with PATCH /api/v1/ai-models/{id} {"api_key": "…"}.`,
     ),
+  /** A stored secret goes only to the origin it was stored for: moving it elsewhere needs it sent again. */
+  secretOriginChange: (from: string | null, to: string | null) => {
+    const detail =
+      `The model's stored api_key was given for ${describeOrigin(from)}; this change would send it to ${describeOrigin(to)}. ` +
+      'Send api_key again in the same request (or api_key: null to remove it): a stored key is only ever sent to the origin it was stored for.';
+    return new DomainException(422, ModelErrorCode.SecretOriginChange, detail, [{ field: 'api_key', detail: 'required when the endpoint moves to another origin (scheme, host or port)' }]);
+  },
   notFound: (id: string) =>
     new DomainException(404, ModelErrorCode.NotFound, `No model has the id "${id}".`),
   duplicate: (name: string, version: string) =>

@@ -8,6 +8,7 @@ import {
   DEFAULT_HTTP_ENDPOINT_CONFIG,
   isHubRepoId,
   isSourceIn,
+  secretOriginOf,
   PROVIDER_SOURCES,
   SECRET_SOURCES,
   type ArtifactDto,
@@ -202,10 +203,10 @@ export class ModelsService {
   ) {}
 
   /** The model and its sealed secret, for a worker about to call it. */
-  async getInvocationTarget(id: string): Promise<{ model: ModelDto; sealed_secret: string | null }> {
+  async getInvocationTarget(id: string): Promise<{ model: ModelDto; sealed_secret: string | null; secret_origin: string | null }> {
     const model = await this.models.findWithSecret(id);
     if (!model) throw ModelException.notFound(id);
-    return { model: toModelDto(model), sealed_secret: model.secret ?? null };
+    return { model: toModelDto(model), sealed_secret: model.secret ?? null, secret_origin: model.secretOrigin };
   }
 
   /** Re-seals every secret not sealed with the current master key (see rotateSealedSecrets). */
@@ -249,6 +250,7 @@ export class ModelsService {
           secret: secret?.sealed ?? null,
           hasSecret: Boolean(secret),
           secretLast4: secret?.last4 ?? null,
+          secretOrigin: secret ? secretOriginOf(source, dto.endpoint) : null,
           license: null,
           artifacts: [],
           progress: importSpec ? newProgress(null, initialStatus) : null,
@@ -292,10 +294,12 @@ export class ModelsService {
         ([, column]) => column in next && JSON.stringify(next[column]) !== JSON.stringify(model[column]),
       ).map(([field]) => field);
       const statusBefore = model.status;
+      const origin = secretOriginOf(model.source, dto.endpoint !== undefined ? dto.endpoint : model.endpoint);
+      if (secret === undefined && model.hasSecret && origin !== model.secretOrigin) throw ModelException.secretOriginChange(model.secretOrigin, origin);
       if (secret !== undefined) {
         // Never compared or announced by value: the event says only that the key changed.
         changed.push('api_key');
-        Object.assign(model, { secret: secret?.sealed ?? null, hasSecret: Boolean(secret), secretLast4: secret?.last4 ?? null });
+        Object.assign(model, { secret: secret?.sealed ?? null, hasSecret: Boolean(secret), secretLast4: secret?.last4 ?? null, secretOrigin: secret ? origin : null });
         if (!secret && isSourceIn(PROVIDER_SOURCES, model.source) && model.status === 'active') {
           model.status = 'inactive';
           model.statusMessage = keyNeededMessage(model.source);

@@ -45,6 +45,7 @@ export interface StoredImport extends HuggingFaceImportDto {
 @Check('ck_models_source', `"source" IN ('huggingface','openai','anthropic','upload','endpoint','custom')`)
 @Check('ck_models_status', `"status" IN ('active','inactive','uploading','error')`)
 @Check('ck_models_secret', `"has_secret" = ("secret" IS NOT NULL)`)
+@Check('ck_models_secret_origin', `("secret" IS NULL) = ("secret_origin" IS NULL)`)
 @Check('ck_models_accuracy', `"accuracy" IS NULL OR ("accuracy" >= 0 AND "accuracy" <= 1)`)
 @Index('ix_models_type_status_created', ['type', 'status', 'createdAt', 'id'])
 @Index('ix_models_status_created', ['status', 'createdAt', 'id'])
@@ -133,6 +134,10 @@ export class ModelEntity {
 
   @Column({ name: 'secret_last4', type: 'varchar', length: 4, nullable: true })
   secretLast4!: string | null;
+
+  /** Where the secret may be sent (see secretOriginOf); set with the secret, null without one. */
+  @Column({ name: 'secret_origin', type: 'text', nullable: true })
+  secretOrigin!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
