@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { HttpException, NotFoundException } from '@nestjs/common';
+import { type ArgumentsHost, HttpException, NotFoundException } from '@nestjs/common';
 import { pino } from 'pino';
-import { toProblem } from './http-problem.filter.js';
-import { DomainException } from './problem.js';
+import { HttpProblemFilter, toProblem } from './http-problem.filter.js';
+import { DomainException, PROBLEM_LIMITS, type ProblemDetails } from './problem.js';
 
 function capturingLogger() {
   const lines: string[] = [];
@@ -47,5 +47,40 @@ describe('toProblem', () => {
     expect(problem.detail).toContain(problem.error_id!);
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ error_id: problem.error_id, msg: 'unhandled error' });
+  });
+});
+
+/** Runs the filter on one exception and gives what it sent. */
+function filterAnswer(filter: HttpProblemFilter, exception: unknown, url = '/api/v1/ai-models'): { status: number; headers: Record<string, string>; body: ProblemDetails } {
+  const sent = { status: 0, headers: {} as Record<string, string>, body: undefined as unknown as ProblemDetails };
+  const reply = {
+    header: (name: string, value: string) => ((sent.headers[name] = value), reply),
+    status: (status: number) => ((sent.status = status), reply),
+    send: (body: ProblemDetails) => ((sent.body = body), reply),
+  };
+  const host = { switchToHttp: () => ({ getResponse: () => reply, getRequest: () => ({ url }) }) } as unknown as ArgumentsHost;
+  filter.catch(exception, host);
+  return sent;
+}
+
+describe('HttpProblemFilter', () => {
+  it('lets a feature translate the errors of its libraries before the 500 fallback', () => {
+    const { logger, lines } = capturingLogger();
+    const parserError = new Error('Unexpected end of multipart data');
+    const filter = new HttpProblemFilter(logger, 0, [
+      () => undefined,
+      (error) => (error === parserError ? new DomainException(400, 'malformed_multipart', 'The body is not well-formed multipart.') : undefined),
+    ]);
+    expect(filterAnswer(filter, parserError)).toMatchObject({ status: 400, body: { code: 'malformed_multipart', instance: '/api/v1/ai-models' } });
+    expect(filterAnswer(filter, new Error('something else')).status).toBe(500);
+    expect(lines).toHaveLength(1);
+  });
+
+  it('bounds what it sends, the request URL included', () => {
+    const { logger } = capturingLogger();
+    const url = `/api/v1/ai-models?q=${'x'.repeat(20_000)}`;
+    const { body } = filterAnswer(new HttpProblemFilter(logger, 0), new NotFoundException(`Cannot GET ${url}`), url);
+    expect(body.detail.length).toBeLessThanOrEqual(PROBLEM_LIMITS.detailChars);
+    expect(body.instance!.length).toBeLessThanOrEqual(PROBLEM_LIMITS.instanceChars);
   });
 });

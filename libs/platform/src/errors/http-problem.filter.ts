@@ -3,6 +3,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import {
+  boundProblem,
   CommonErrorCode,
   DomainException,
   PROBLEM_CONTENT_TYPE,
@@ -85,21 +86,30 @@ export function toProblem(exception: unknown, logger: Logger, bodyLimitBytes: nu
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemDetails): void {
-  const body: ProblemDetails = { ...problem, instance: request.url };
+  const body = boundProblem({ ...problem, instance: request.url });
   if (problem.status === 401) void reply.header('www-authenticate', 'Bearer realm="modelyard"');
   if (problem.retry_after !== undefined) void reply.header('retry-after', String(Math.max(0, Math.ceil(problem.retry_after))));
   void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
 }
+
+/**
+ * Recognises an error that a library of one feature throws (a parser's own error type, say) and
+ * gives the domain exception it means; undefined for any other error.
+ */
+export type ExceptionTranslator = (exception: unknown) => DomainException | undefined;
 
 @Catch()
 export class HttpProblemFilter implements ExceptionFilter {
   constructor(
     private readonly logger: Logger,
     private readonly bodyLimitBytes: number,
+    private readonly translators: readonly ExceptionTranslator[] = [],
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendProblem(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), toProblem(exception, this.logger, this.bodyLimitBytes));
+    let known: DomainException | undefined;
+    for (const translate of this.translators) known ??= translate(exception);
+    sendProblem(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), toProblem(known ?? exception, this.logger, this.bodyLimitBytes));
   }
 }

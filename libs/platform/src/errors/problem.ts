@@ -42,6 +42,7 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
@@ -55,6 +56,45 @@ const TITLES: Record<number, string> = {
 
 export const problemTypeOf = (code: string): string => `urn:modelyard:problem:${code.replaceAll('_', '-')}`;
 export const problemTitleOf = (status: number): string => TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+
+/**
+ * The most one problem carries. A detail or a field path can echo what the client sent (a name, a
+ * path into a deep body) and `errors` can be as long as the input, so without bounds one bad
+ * request can earn an answer of megabytes (a test call of a model with 100,000 inputs once drew a
+ * 12 MB problem). Every problem passes through boundProblem() before it is sent or carried.
+ */
+export const PROBLEM_LIMITS = {
+  detailChars: 2_000,
+  errors: 50,
+  fieldChars: 300,
+  errorDetailChars: 500,
+  instanceChars: 2_000,
+} as const;
+
+/** `text` cut to at most `max` UTF-16 units, ending in "…" when cut, never splitting a surrogate pair. */
+export function truncateText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - 1);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+/** The problem within PROBLEM_LIMITS: long texts cut, `errors` shortened, and the detail saying how many were left out. */
+export function boundProblem(problem: ProblemDetails): ProblemDetails {
+  const errors = problem.errors;
+  const omitted = errors ? Math.max(0, errors.length - PROBLEM_LIMITS.errors) : 0;
+  const note = omitted > 0 ? ` (${omitted} more field errors not listed)` : '';
+  const bounded: ProblemDetails = { ...problem, detail: truncateText(problem.detail, PROBLEM_LIMITS.detailChars - note.length) + note };
+  if (errors) {
+    bounded.errors = errors.slice(0, PROBLEM_LIMITS.errors).map((error) => ({
+      field: truncateText(error.field, PROBLEM_LIMITS.fieldChars),
+      detail: truncateText(error.detail, PROBLEM_LIMITS.errorDetailChars),
+    }));
+  }
+  if (problem.instance !== undefined) bounded.instance = truncateText(problem.instance, PROBLEM_LIMITS.instanceChars);
+  return bounded;
+}
 
 /**
  * An expected failure with a status and a code. Thrown by services, carried across the RPC
@@ -73,7 +113,7 @@ export class DomainException extends Error {
   }
 
   toProblem(): ProblemDetails {
-    return {
+    return boundProblem({
       type: problemTypeOf(this.code),
       title: problemTitleOf(this.status),
       status: this.status,
@@ -81,7 +121,7 @@ export class DomainException extends Error {
       code: this.code,
       ...(this.errors?.length ? { errors: this.errors } : {}),
       ...(this.retryAfterSeconds !== undefined ? { retry_after: this.retryAfterSeconds } : {}),
-    };
+    });
   }
 
   static fromProblem(problem: ProblemDetails): DomainException {
