@@ -13,6 +13,9 @@ import type { ApiTokens } from './auth/admin-token.js';
 import { GatewayModule, type GatewayTransports } from './gateway.module.js';
 import multipart from '@fastify/multipart';
 import { registerConsole } from './console/console-static.util.js';
+import { answerMethodNotAllowed } from './http/allowed-methods.util.js';
+import { checkRequestInput } from './http/request-input.util.js';
+import { explainMultipartError } from './uploads/upload.exception.js';
 
 export interface GatewayApp {
   app: NestFastifyApplication;
@@ -44,6 +47,11 @@ export async function startGateway(platform: Platform, options: GatewayOptions):
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: a text/plain body is refused with 415 instead of failing validation as a string.
   fastify.removeContentTypeParser('text/plain');
+  // Before any route is added: it learns them all as they are.
+  answerMethodNotAllowed(fastify);
+  // Every route, before guards, pipes and handlers: refuse what no route can store or even walk
+  // safely (NUL, unpaired surrogates, bodies nested too deep for recursive code).
+  fastify.addHook('preValidation', (request, _reply, done) => done(checkRequestInput(request) ?? undefined));
   const consoleServing = await registerConsole(fastify);
   if (!consoleServing.served) logger.warn(`web console not served: ${consoleServing.reason}`);
   fastify.addHook('onResponse', (request, reply, done) => {
@@ -60,7 +68,7 @@ export async function startGateway(platform: Platform, options: GatewayOptions):
     done();
   });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new HttpProblemFilter(logger, config.http.bodyLimitBytes));
+  app.useGlobalFilters(new HttpProblemFilter(logger, config.http.bodyLimitBytes, [explainMultipartError]));
   app.enableShutdownHooks([]);
 
   const document = SwaggerModule.createDocument(
