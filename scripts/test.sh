@@ -43,11 +43,27 @@ fi
 cleanup() { if [ ${#started[@]} -gt 0 ]; then bash "$infra" down "${started[@]}" || true; fi; }
 trap cleanup EXIT
 
+# No --passWithNoTests: a selection that finds no test fails, so a mistyped path is a failure, not
+# a pass. Paths given (`npm test -- e2e/src/x.int-spec.ts`) usually name tests of one selection
+# only: a selection they name none of is skipped, and the run fails only if every one is.
+selects_tests() {
+  local listed
+  # Jest's notes (--forceExit's) are noise here; its errors are shown.
+  listed=$(NODE_OPTIONS=--experimental-vm-modules npx jest --listTests "$@" 2>&1) || { printf '%s\n' "$listed" >&2; return 1; }
+  grep -q '^/' <<<"$listed"
+}
 run_jest() {
   local name=$1; shift
   step "jest: $name tests"
-  NODE_OPTIONS=--experimental-vm-modules npx jest --ci --passWithNoTests --json --outputFile="$results/$name.json" "$@" || status=$?
+  if [ "$requested" -gt 0 ] && ! selects_tests "$@"; then
+    echo "none of the tests asked for ($requested argument(s)) are $name tests: skipped"
+    return
+  fi
+  selections_run=$((selections_run + 1))
+  NODE_OPTIONS=--experimental-vm-modules npx jest --ci --json --outputFile="$results/$name.json" "$@" || status=$?
 }
+requested=$#
+selections_run=0
 results=$(mktemp -d)
 status=0
 # Unit and component (web, jsdom) tests in parallel; integration tests one file at a time, since they
@@ -57,6 +73,10 @@ run_jest unit --selectProjects unit web --maxWorkers=2 "$@"
 # --forceExit: a client library (kafkajs or ioredis) can keep a socket open after its last test
 # closed it; the run must end when the tests have.
 run_jest integration --selectProjects int --runInBand --forceExit "$@"
+if [ "$selections_run" -eq 0 ]; then
+  printf '\njest: no test matches %s\n' "$*" >&2
+  status=1
+fi
 # A plain closing line that any CI can read, whatever it knows of Jest.
 node -e '
   const fs = require("fs");
