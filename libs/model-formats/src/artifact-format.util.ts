@@ -1,4 +1,5 @@
 import type { ArtifactFormat } from '@modelyard/contracts';
+import { SAFETENSORS_MAX_HEADER_BYTES } from './safetensors-header.util.js';
 
 /** Extensions a user may upload as a model file. */
 export const UPLOADABLE_EXTENSIONS = ['.onnx', '.pt', '.pth', '.pb', '.h5', '.bin', '.safetensors'] as const;
@@ -6,9 +7,6 @@ export type UploadableExtension = (typeof UPLOADABLE_EXTENSIONS)[number];
 
 /** How many leading bytes `checkMagicBytes` looks at: the safetensors header length (8) and its `{`, and an ONNX ir_version varint (up to 10) after its tag. */
 export const MAGIC_BYTES_NEEDED = 16;
-
-/** The safetensors format caps its JSON header at 100 MB; a larger length prefix is not safetensors. */
-const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
 
 /** ONNX IR versions run from 1 (2017) to 11 (2025); the bound leaves room for new ones while refusing random bytes. */
 const ONNX_MAX_PLAUSIBLE_IR_VERSION = 64;

@@ -206,7 +206,42 @@ describe('storeArtifact', () => {
     const sink = new MemorySink();
     const pickle = Buffer.concat([Buffer.from([0x80, 0x02]), Buffer.alloc(64, 0x2e)]);
 
-    await expect(store(sink, 'model.safetensors', pickle).stored).rejects.toThrow(/^model\.safetensors: Not a safetensors file/);
+    // The magic-byte check or, in small chunks, the header reader (which sees 8 bytes first) objects.
+    await expect(store(sink, 'model.safetensors', pickle).stored).rejects.toThrow(/^model\.safetensors: Not a (valid )?safetensors file/);
+    expect(sink.stored.size).toBe(0);
+  });
+
+  it('refuses a truncated .safetensors file when it ends, and one with bytes past its tensors at the first such byte', async () => {
+    const sink = new MemorySink();
+    const bytes = safetensors();
+
+    const cut = store(sink, 'model.safetensors', bytes.subarray(0, bytes.length - 1));
+    await expect(cut.stored).rejects.toThrow(InvalidModelFileError);
+    await expect(cut.stored).rejects.toThrow(`model.safetensors: Not a valid safetensors file: the file is truncated: the tensors end at byte ${bytes.length}`);
+
+    const padded = store(sink, 'model.safetensors', chunked(Buffer.concat([bytes, Buffer.alloc(100)]), 10));
+    await expect(padded.stored).rejects.toThrow(/longer than its header says/);
+    // Refused at the chunk that went past the end: the extra bytes never reached the store.
+    expect(total(padded.bytesSeen)).toBeLessThanOrEqual(bytes.length);
+    expect(sink.stored.size).toBe(0);
+  });
+
+  it('fails, instead of waiting forever, on a source that already failed before the call', async () => {
+    const sink = new MemorySink();
+    // An upload whose multipart body ended early while the handler was busy: the parser destroyed
+    // the file stream before storeArtifact saw it, so no 'error' or 'end' will ever come again.
+    const failed = new Readable({ read: () => undefined });
+    const cut = new Error('Part terminated early due to unexpected end of multipart data');
+    failed.on('error', () => undefined);
+    failed.destroy(cut);
+    await new Promise((resolve) => setImmediate(resolve));
+
+    await expect(store(sink, 'model.onnx', failed).stored).rejects.toBe(cut);
+
+    const closed = new Readable({ read: () => undefined });
+    closed.destroy();
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(store(sink, 'model.onnx', closed).stored).rejects.toThrow(/premature close/i);
     expect(sink.stored.size).toBe(0);
   });
 

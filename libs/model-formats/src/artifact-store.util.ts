@@ -1,8 +1,9 @@
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { ArtifactDto, ModelSignature } from '@modelyard/contracts';
 import { checkMagicBytes, formatOfPath, MAGIC_BYTES_NEEDED } from './artifact-format.util.js';
 import { InvalidModelFileError } from './model-formats.exception.js';
 import { OnnxSignatureReader } from './onnx-signature.util.js';
+import { SafetensorsReader } from './safetensors-header.util.js';
 
 /**
  * Where artifacts go: the blob store port's `put`, described structurally so this library needs
@@ -36,21 +37,25 @@ export interface StoredArtifact {
 
 /**
  * Streams one model file into storage, inspecting it on the way: its first bytes must match its
- * extension, and an ONNX file must parse (its signature is read in the same pass). A file that
- * fails either check errors the stream, so the store never completes it and nothing is stored.
+ * extension, an ONNX file must parse (its signature is read in the same pass), and a safetensors
+ * file must have a valid header and exactly the bytes it declares. A file that fails a check
+ * errors the stream, so the store never completes it and nothing is stored.
  */
 export async function storeArtifact(sink: ArtifactSink, options: StoreArtifactOptions): Promise<StoredArtifact> {
   const inspector = new ArtifactInspector(options.path, options.onBytes);
   // Its failures reach the caller through the store's rejection (and `inspector.failure`); a store
   // that has already given up on the body must not turn a late one into an unhandled 'error'.
   inspector.on('error', () => undefined);
-  const stored = sink.put(options.key, options.source.pipe(inspector), {
+  // pipeline(), not pipe(): a source that fails (a cut connection) must fail the put, not leave it
+  // waiting — also one that failed before this call, such as an upload whose multipart body ended
+  // while the handler was still busy: pipe() would wait forever on such a stream for bytes or an
+  // 'end' that never come. Its error reaches the put through the destroyed inspector.
+  pipeline(options.source, inspector, () => undefined);
+  const stored = sink.put(options.key, inspector, {
     contentType: 'application/octet-stream',
     ...(options.expectedSize !== undefined && { expectedSize: options.expectedSize }),
     ...(options.expectedSha256 !== undefined && { expectedSha256: options.expectedSha256 }),
   });
-  // A source that fails (a cut connection) must fail the put, not leave it waiting.
-  options.source.once('error', (error) => inspector.destroy(error));
   let info: { size: number; sha256: string };
   try {
     info = await stored;
@@ -73,19 +78,22 @@ export async function storeArtifact(sink: ArtifactSink, options: StoreArtifactOp
   };
 }
 
-/** A pass-through that checks magic bytes, reads an ONNX signature and counts bytes. */
+/** A pass-through that checks magic bytes, reads an ONNX signature or checks a safetensors layout, and counts bytes. */
 class ArtifactInspector extends Transform {
   failure: InvalidModelFileError | null = null;
   signature: ModelSignature | null = null;
   private head: Buffer | null = Buffer.alloc(0);
   private readonly onnx: OnnxSignatureReader | null;
+  private readonly safetensors: SafetensorsReader | null;
 
   constructor(
     private readonly path: string,
     private readonly onBytes: ((bytes: number) => void) | undefined,
   ) {
     super();
-    this.onnx = formatOfPath(path) === 'onnx' ? new OnnxSignatureReader() : null;
+    const format = formatOfPath(path);
+    this.onnx = format === 'onnx' ? new OnnxSignatureReader() : null;
+    this.safetensors = format === 'safetensors' ? new SafetensorsReader() : null;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
@@ -95,6 +103,8 @@ class ArtifactInspector extends Transform {
     }
     this.onnx?.write(chunk);
     if (this.onnx?.error) return done(this.fail(this.onnx.error.message));
+    this.safetensors?.write(chunk);
+    if (this.safetensors?.error) return done(this.fail(this.safetensors.error.message));
     this.onBytes?.(chunk.length);
     done(null, chunk);
   }
@@ -104,6 +114,13 @@ class ArtifactInspector extends Transform {
     if (this.onnx) {
       try {
         this.signature = this.onnx.end();
+      } catch (error) {
+        return done(this.fail(error instanceof Error ? error.message : String(error)));
+      }
+    }
+    if (this.safetensors) {
+      try {
+        this.safetensors.end();
       } catch (error) {
         return done(this.fail(error instanceof Error ? error.message : String(error)));
       }
