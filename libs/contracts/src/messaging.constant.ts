@@ -24,6 +24,15 @@ export const REGISTRY_PATTERNS = {
 } as const;
 export type RegistryPattern = (typeof REGISTRY_PATTERNS)[keyof typeof REGISTRY_PATTERNS];
 
+/**
+ * The lease of an upload in progress. The gateway that runs an upload reports its progress
+ * (`reportProgress`) at least every `renewMs`, even while no byte arrives; an upload whose progress
+ * is older than `staleMs` belongs to a gateway that died (killed, crashed, cut off), and the
+ * registry's sweep returns its model to the status before it. Several missed renewals fit in
+ * `staleMs`, so a slow round trip does not end a live upload. Raise both together.
+ */
+export const UPLOAD_LEASE = { renewMs: 5_000, staleMs: 30_000 } as const;
+
 /** Request/response patterns between the gateway and the metrics service. */
 export const METRICS_PATTERNS = {
   modelStats: 'metrics.models.stats',

@@ -13,6 +13,7 @@ import type { ApiTokens } from './auth/admin-token.js';
 import { GatewayModule, type GatewayTransports } from './gateway.module.js';
 import multipart from '@fastify/multipart';
 import { registerConsole } from './console/console-static.util.js';
+import { multipartLimits } from './uploads/upload-limits.constant.js';
 import { answerMethodNotAllowed } from './http/allowed-methods.util.js';
 import { checkRequestInput } from './http/request-input.util.js';
 import { explainMultipartError } from './uploads/upload.exception.js';
@@ -42,8 +43,9 @@ export async function startGateway(platform: Platform, options: GatewayOptions):
     adapter,
     { logger: new PinoNestLogger(logger), abortOnError: false },
   );
-  // Model files stream through (never buffered); one file per request, up to the upload limit.
-  await app.register(multipart, { limits: { fileSize: config.ingest.uploadLimitBytes, files: 1, fields: 5, parts: 6 } });
+  // Model files stream through (never buffered); one file per request, up to the upload limit, and
+  // bounded overhead beside it, so a body declared larger than both is refused before it is read.
+  await app.register(multipart, { limits: multipartLimits(config.ingest.uploadLimitBytes) });
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: a text/plain body is refused with 415 instead of failing validation as a string.
   fastify.removeContentTypeParser('text/plain');

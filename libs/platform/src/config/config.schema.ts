@@ -177,6 +177,10 @@ export const ENV_SCHEMA = {
     schema: byteSize('a size').default(5 * 1024 ** 3),
     doc: 'Largest model file accepted by upload (413 beyond); bytes or with a unit (5GiB).',
   },
+  MODELYARD_UPLOAD_IDLE_TIMEOUT_MS: {
+    schema: positiveInt('a positive number of milliseconds').default(60_000),
+    doc: 'How long an upload may go without receiving a byte (a stalled or cut client) before it is abandoned with 408; nothing is stored and the model returns to its status before.',
+  },
   MODELYARD_CACHE_DIR: {
     schema: z.string().min(1).optional(),
     doc: 'Where inference workers keep model files fetched from storage (verified by sha256, reused). Default: <data dir>/cache.',

@@ -65,6 +65,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MODELYARD_KAFKA_BROKERS: 'kafka' })).toThrow(/MODELYARD_KAFKA_BROKERS must be a comma-separated list of host:port/);
   });
 
+  it('reads the upload idle timeout, 60 s by default, and refuses a non-positive one', () => {
+    expect(loadConfig({}).ingest.uploadIdleTimeoutMs).toBe(60_000);
+    expect(loadConfig({ MODELYARD_UPLOAD_IDLE_TIMEOUT_MS: '1500' }).ingest.uploadIdleTimeoutMs).toBe(1500);
+    expect(() => loadConfig({ MODELYARD_UPLOAD_IDLE_TIMEOUT_MS: '0' })).toThrow(/MODELYARD_UPLOAD_IDLE_TIMEOUT_MS must be a positive number of milliseconds \(got "0"\)/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).http.port).toBe(8080);
   });

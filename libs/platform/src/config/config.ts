@@ -17,7 +17,7 @@ export interface AppConfig {
   /** Master keys as configured (base64/hex text); platform.ts turns them into a SecretCipher. */
   secrets: { key: string | undefined; previousKeys: string[] };
   providers: { openaiBaseUrl: string; anthropicBaseUrl: string; allowedEndpointHosts: string[]; timeoutMs: number; concurrency: number };
-  ingest: { concurrency: number; uploadLimitBytes: number };
+  ingest: { concurrency: number; uploadLimitBytes: number; uploadIdleTimeoutMs: number };
   inference: {
     cacheDir: string;
     sessionMemoryBudgetBytes: number;
@@ -91,7 +91,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       timeoutMs: e.MODELYARD_PROVIDER_TIMEOUT_MS,
       concurrency: e.MODELYARD_PROVIDER_CONCURRENCY,
     },
-    ingest: { concurrency: e.MODELYARD_INGEST_CONCURRENCY, uploadLimitBytes: e.MODELYARD_UPLOAD_LIMIT },
+    ingest: {
+      concurrency: e.MODELYARD_INGEST_CONCURRENCY,
+      uploadLimitBytes: e.MODELYARD_UPLOAD_LIMIT,
+      uploadIdleTimeoutMs: e.MODELYARD_UPLOAD_IDLE_TIMEOUT_MS,
+    },
     inference: {
       cacheDir: e.MODELYARD_CACHE_DIR ? resolve(e.MODELYARD_CACHE_DIR) : join(dataDir, 'cache'),
       sessionMemoryBudgetBytes: e.MODELYARD_SESSION_MEMORY_BUDGET,

@@ -1,20 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { MultipartFile } from '@fastify/multipart';
-import { REGISTRY_PATTERNS, type Actor, type ModelDto } from '@modelyard/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { REGISTRY_PATTERNS, UPLOAD_LEASE, type Actor, type ModelDto } from '@modelyard/contracts';
 import { checkRepoFilePath, InvalidModelFileError, storeArtifact, uploadableExtensionOf } from '@modelyard/model-formats';
 import { APP_CONFIG, BLOB_STORE, LOGGER, RegistryClient, type AppConfig, type BlobStore, type Logger } from '@modelyard/platform';
 import { InvocationTargetsService } from '../invocations/invocation-targets.service.js';
 import { UploadException } from './upload.exception.js';
+import { MULTIPART_OVERHEAD_BYTES } from './upload-limits.constant.js';
+import { UploadWatchdog } from './upload-watchdog.util.js';
 
-/** How often an upload in progress writes its byte count to the record. */
+/** How often, at most, an upload in progress writes its byte count to the record while bytes flow. */
 const PROGRESS_INTERVAL_MS = 1_000;
 
 /**
  * Model file uploads: the file streams from the request into object storage, checked on the way
  * (extension, magic bytes, ONNX structure), and is recorded on the model only once it is whole.
  * The model is `uploading` meanwhile; a refused or broken upload restores its status and stores
- * nothing.
+ * nothing. A stalled or vanished client ends the upload the same way (see UploadWatchdog), and
+ * while the upload runs its progress renews its lease, so that the registry can tell it from one
+ * whose gateway died (see UPLOAD_LEASE).
  */
 @Injectable()
 export class ModelFilesService {
@@ -26,7 +31,22 @@ export class ModelFilesService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async upload(actor: Actor, id: string, file: MultipartFile): Promise<ModelDto> {
+  /**
+   * Before a byte of the body is read: refuses a body declared larger than any acceptable upload
+   * (413, and the connection is closed rather than the rest read), then watches the connection.
+   */
+  openUpload(request: FastifyRequest, reply: FastifyReply): UploadWatchdog {
+    const declared = Number(request.headers['content-length']);
+    if (declared > this.config.ingest.uploadLimitBytes + MULTIPART_OVERHEAD_BYTES) {
+      reply.raw.setHeader('connection', 'close');
+      throw UploadException.tooLarge(this.config.ingest.uploadLimitBytes);
+    }
+    return new UploadWatchdog(request.raw, reply.raw, this.config.ingest.uploadIdleTimeoutMs);
+  }
+
+  async upload(actor: Actor, id: string, file: MultipartFile, watchdog: UploadWatchdog): Promise<ModelDto> {
+    // From here a stall or a disconnect fails the file stream, whatever the upload is waiting for.
+    watchdog.watch(file.file);
     const name = file.filename;
     const unsafe = checkRepoFilePath(name) ?? (name.includes('/') ? 'it must be a file name, not a path' : null);
     if (unsafe) throw UploadException.invalidFileName(unsafe);
@@ -38,6 +58,13 @@ export class ModelFilesService {
     const key = `models/${id}/uploads/${randomUUID()}/${name}`;
     let bytesDone = 0;
     let lastReport = Date.now();
+    const report = () => {
+      lastReport = Date.now();
+      const progress = { bytes_done: bytesDone, bytes_total: null, files_done: 0, files_total: 1, current_file: name };
+      void this.registry.send(REGISTRY_PATTERNS.reportProgress, { id, progress }).catch(() => undefined);
+    };
+    // The lease: renewed while this process lives, bytes or not (a client may pause up to the idle timeout).
+    const lease = setInterval(report, UPLOAD_LEASE.renewMs);
     try {
       const { artifact, signature } = await storeArtifact(this.blobs, {
         key,
@@ -45,10 +72,7 @@ export class ModelFilesService {
         source: file.file,
         onBytes: (bytes) => {
           bytesDone += bytes;
-          if (Date.now() - lastReport < PROGRESS_INTERVAL_MS) return;
-          lastReport = Date.now();
-          const progress = { bytes_done: bytesDone, bytes_total: null, files_done: 0, files_total: 1, current_file: name };
-          void this.registry.send(REGISTRY_PATTERNS.reportProgress, { id, progress }).catch(() => undefined);
+          if (Date.now() - lastReport >= PROGRESS_INTERVAL_MS) report();
         },
       });
       // @fastify/multipart ends the stream early at the limit and marks it, rather than failing it.
@@ -65,11 +89,17 @@ export class ModelFilesService {
       if (replaced) await this.blobs.delete(replaced.key).catch((error: unknown) => this.logger.warn({ err: error, key: replaced.key }, 'replaced model file not deleted'));
       return model;
     } catch (error) {
+      clearInterval(lease);
       await this.blobs.delete(key).catch(() => undefined);
       await this.registry.send(REGISTRY_PATTERNS.markFailed, { actor, id, message: 'upload failed', outcome: 'restore' }).catch((restoreError: unknown) => {
         this.logger.error({ err: restoreError, model_id: id }, 'could not restore the status of a model after a failed upload');
       });
+      if (watchdog.error) this.logger.info({ model_id: id, file: name, bytes_done: bytesDone, reason: watchdog.error.message }, 'upload abandoned');
+      // A file cut at the limit fails the format checks too; the limit is the reason to give.
+      if (file.file.truncated) throw UploadException.tooLarge(this.config.ingest.uploadLimitBytes);
       throw this.explain(error);
+    } finally {
+      clearInterval(lease);
     }
   }
 

@@ -10,6 +10,8 @@ export enum UploadErrorCode {
   TooLarge = 'upload_too_large',
   MalformedMultipart = 'malformed_multipart',
   TooManyParts = 'upload_too_many_parts',
+  IdleTimeout = 'upload_idle_timeout',
+  ClientGone = 'upload_client_gone',
 }
 
 /**
@@ -57,6 +59,15 @@ export const UploadException = {
     ),
   tooManyParts: () =>
     new DomainException(413, UploadErrorCode.TooManyParts, 'The request holds more parts than an upload may: send one file, in a field named "file".'),
+  idleTimeout: (idleMs: number) =>
+    new DomainException(
+      408,
+      UploadErrorCode.IdleTimeout,
+      `No byte of the upload arrived for ${idleMs} ms (MODELYARD_UPLOAD_IDLE_TIMEOUT_MS): the upload was abandoned, nothing was stored, and the model is back to its status before.`,
+    ),
+  /** Nobody reads this answer (the client is gone); it names the request's end in the log. */
+  clientGone: () =>
+    new DomainException(400, UploadErrorCode.ClientGone, 'The connection closed before the upload was complete: nothing was stored.'),
 };
 
 /**
