@@ -15,7 +15,11 @@ const tensorSpec = z.object({
   element_type: z.enum(TENSOR_ELEMENT_TYPES),
   shape: z.array(z.union([z.number().int(), z.string(), z.null()])),
 });
-export const modelSignatureSchema = z.object({ inputs: z.array(tensorSpec), outputs: z.array(tensorSpec) });
+export const modelSignatureSchema = z.object({
+  inputs: z.array(tensorSpec),
+  outputs: z.array(tensorSpec),
+  truncated: z.object({ input_count: z.number().int().nonnegative(), output_count: z.number().int().nonnegative() }).optional(),
+});
 
 /** Job name → payload schema, with the queue each one runs on. */
 export const JOB_SCHEMAS = {

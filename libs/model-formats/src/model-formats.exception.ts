@@ -12,13 +12,16 @@ export interface InputFieldError {
   message: string;
 }
 
-/** `input_data` does not fit the model's signature; `errors` names every field at fault. */
+/** `input_data` does not fit the model's signature; `errors` names the fields at fault, `omitted` counts those left out of a long list. */
 export class InputValidationError extends Error {
   readonly errors: InputFieldError[];
+  readonly omitted: number;
 
-  constructor(errors: InputFieldError[]) {
-    super(errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+  constructor(errors: InputFieldError[], omitted = 0) {
+    const more = omitted > 0 ? `; and ${omitted} more problems` : '';
+    super(errors.map((e) => `${e.field}: ${e.message}`).join('; ') + more);
     this.name = 'InputValidationError';
     this.errors = errors;
+    this.omitted = omitted;
   }
 }

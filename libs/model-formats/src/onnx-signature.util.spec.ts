@@ -2,7 +2,15 @@ import { describe, expect, it } from '@jest/globals';
 import { modelSignatureSchema, TENSOR_ELEMENT_TYPES, type ModelSignature } from '@modelyard/contracts';
 import onnxProto, { type onnx as Onnx } from 'onnx-proto';
 import { InvalidModelFileError } from './model-formats.exception.js';
-import { MAX_DECODED_FIELD_BYTES, OnnxSignatureReader, readOnnxSignature } from './onnx-signature.util.js';
+import {
+  MAX_DECODED_FIELD_BYTES,
+  MAX_SIGNATURE_JSON_CHARS,
+  MAX_SIGNATURE_TENSORS,
+  MAX_TENSOR_NAME_CHARS,
+  MAX_TENSOR_RANK,
+  OnnxSignatureReader,
+  readOnnxSignature,
+} from './onnx-signature.util.js';
 
 // Models are encoded with onnx-proto (protobufjs), an implementation independent of the reader's.
 const { onnx } = onnxProto;
@@ -285,5 +293,63 @@ describe('readOnnxSignature', () => {
     }
     await expect(readOnnxSignature(source())).rejects.toThrow(InvalidModelFileError);
     expect(pulled).toBe(1);
+  });
+});
+
+describe('OnnxSignatureReader limits', () => {
+  /** A model declaring `count` float32 [1] inputs `in_0`…, and one output. */
+  const manyInputs = (count: number, shape: Dim[] = [1]) =>
+    encode({
+      name: 'many',
+      node: [{ opType: 'Identity', input: ['in_0'], output: ['y'] }],
+      input: Array.from({ length: count }, (_, i) => valueInfo(`in_${i}`, T.FLOAT, shape)),
+      output: [valueInfo('y', T.FLOAT, [1])],
+    });
+
+  it(`records the first ${MAX_SIGNATURE_TENSORS} of 100,000 inputs, and says how many the model declares`, () => {
+    const signature = readInChunks(manyInputs(100_000), 64 * 1024);
+    expect(signature.inputs).toHaveLength(MAX_SIGNATURE_TENSORS);
+    expect(signature.inputs[0]).toEqual({ name: 'in_0', element_type: 'float32', shape: [1] });
+    expect(signature.inputs.at(-1)!.name).toBe(`in_${MAX_SIGNATURE_TENSORS - 1}`);
+    expect(signature.outputs).toEqual([{ name: 'y', element_type: 'float32', shape: [1] }]);
+    expect(signature.truncated).toEqual({ input_count: 100_000, output_count: 1 });
+    expect(JSON.stringify(signature).length).toBeLessThan(64 * 1024);
+    expect(modelSignatureSchema.safeParse(signature).success).toBe(true);
+  });
+
+  it(`records exactly ${MAX_SIGNATURE_TENSORS} inputs whole, without a marker`, () => {
+    const signature = readInChunks(manyInputs(MAX_SIGNATURE_TENSORS), 1 << 20);
+    expect(signature.inputs).toHaveLength(MAX_SIGNATURE_TENSORS);
+    expect(signature).not.toHaveProperty('truncated');
+  });
+
+  it('stops recording when the names and shapes outweigh the budget, however few they are', () => {
+    const longDim = 'd'.repeat(MAX_TENSOR_NAME_CHARS);
+    const signature = readInChunks(manyInputs(200, Array.from({ length: MAX_TENSOR_RANK }, () => longDim)), 1 << 20);
+    expect(signature.inputs.length).toBeLessThan(200);
+    expect(signature.truncated).toEqual({ input_count: 200, output_count: 1 });
+    expect(JSON.stringify(signature).length).toBeLessThanOrEqual(MAX_SIGNATURE_JSON_CHARS + 1024);
+  });
+
+  it('does not count legacy weight inputs, wherever their initializers are', () => {
+    const legacy = encode({
+      name: 'g',
+      node: [MATMUL],
+      initializer: [weight('W', [1, 2, 3, 4])],
+      input: [valueInfo('x', T.FLOAT, [1, 2]), valueInfo('W', T.FLOAT, [2, 2])],
+      output: [valueInfo('y', T.FLOAT, [1, 2])],
+    });
+    expect(readInChunks(legacy, legacy.length)).toEqual({
+      inputs: [{ name: 'x', element_type: 'float32', shape: [1, 2] }],
+      outputs: [{ name: 'y', element_type: 'float32', shape: [1, 2] }],
+    });
+  });
+
+  it.each([
+    ['an input name', encode({ name: 'g', input: [valueInfo('x'.repeat(MAX_TENSOR_NAME_CHARS + 1), T.FLOAT, [1])] }), /has a name of 1025 characters/],
+    ['a symbolic dimension', encode({ name: 'g', input: [valueInfo('x', T.FLOAT, ['b'.repeat(MAX_TENSOR_NAME_CHARS + 1)])] }), /symbolic dimension of 1025 characters/],
+    ['a rank', encode({ name: 'g', output: [valueInfo('y', T.FLOAT, Array.from({ length: MAX_TENSOR_RANK + 1 }, () => 1))] }), /rank over the supported maximum of 32/],
+  ])('refuses %s over its limit', (_what, bytes, message) => {
+    expect(endError(bytes).message).toMatch(message);
   });
 });

@@ -1,5 +1,16 @@
-import type { ModelSignature, TensorElementType, TensorSpec } from '@modelyard/contracts';
+import type { ModelSignature, TensorSpec } from '@modelyard/contracts';
 import { InvalidModelFileError } from './model-formats.exception.js';
+import {
+  decodeValueInfo,
+  MAX_VARINT_BYTES,
+  ProtoCursor,
+  WIRE_FIXED32,
+  WIRE_FIXED64,
+  WIRE_LENGTH_DELIMITED,
+  WIRE_VARINT,
+} from './onnx-value-info.util.js';
+
+export { MAX_TENSOR_NAME_CHARS, MAX_TENSOR_RANK } from './onnx-value-info.util.js';
 
 /*
  * Reads what an ONNX model takes and gives while its bytes stream past, so an upload of several
@@ -12,32 +23,6 @@ import { InvalidModelFileError } from './model-formats.exception.js';
  *   TensorProto  8 name                 SparseTensorProto  1 values (TensorProto)
  */
 
-/** ONNX TensorProto.DataType codes by onnxruntime's names; codes missing here (complex, float8, int4 …) have no onnxruntime-node tensor type. */
-const ONNX_ELEMENT_TYPES: ReadonlyMap<number, TensorElementType> = new Map([
-  [1, 'float32'],
-  [2, 'uint8'],
-  [3, 'int8'],
-  [4, 'uint16'],
-  [5, 'int16'],
-  [6, 'int32'],
-  [7, 'int64'],
-  [8, 'string'],
-  [9, 'bool'],
-  [10, 'float16'],
-  [11, 'float64'],
-  [12, 'uint32'],
-  [13, 'uint64'],
-  [16, 'bfloat16'],
-]);
-
-/** Other TypeProto kinds, by field number, for the error that refuses them. */
-const NON_TENSOR_KINDS: ReadonlyMap<number, string> = new Map([
-  [4, 'a sequence'],
-  [5, 'a map'],
-  [8, 'a sparse tensor'],
-  [9, 'an optional'],
-]);
-
 /**
  * The messages decoded whole (a ValueInfoProto, an initializer's name, an opset entry) are a few
  * hundred bytes in real models; a larger one means a corrupt or hostile file, and buffering it
@@ -45,13 +30,23 @@ const NON_TENSOR_KINDS: ReadonlyMap<number, string> = new Map([
  */
 export const MAX_DECODED_FIELD_BYTES = 1024 * 1024;
 
-/** A varint is at most 10 bytes (64 bits, 7 per byte). */
-const MAX_VARINT_BYTES = 10;
+/**
+ * The most inputs, and the most outputs, recorded of one model; the rest are counted, not kept, and
+ * the signature says so (`truncated`). Real models declare a handful, large language models a few
+ * hundred (past keys and values per layer); a hostile 2 MB file can declare 100,000, and every GET
+ * of the model and every error of a test call would carry them all.
+ */
+export const MAX_SIGNATURE_TENSORS = 1024;
 
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LENGTH_DELIMITED = 2;
-const WIRE_FIXED32 = 5;
+/**
+ * What the recorded inputs and outputs may weigh together, as JSON: once spent, further tensors are
+ * counted but not kept, as beyond MAX_SIGNATURE_TENSORS. Bounds a model record however long its
+ * names and shapes are (1,024 inputs of rank 32 with long symbolic dimensions would be megabytes).
+ */
+export const MAX_SIGNATURE_JSON_CHARS = 256 * 1024;
+
+/** producer_name is informational: kept, cut to this length. */
+const MAX_PRODUCER_NAME_CHARS = 256;
 
 type MessageKind = 'ModelProto' | 'GraphProto' | 'TensorProto' | 'SparseTensorProto';
 
@@ -115,6 +110,10 @@ export class OnnxSignatureReader {
   private graphSeen = false;
   private readonly inputs: TensorSpec[] = [];
   private readonly outputs: TensorSpec[] = [];
+  /** Inputs and outputs the model declares, recorded or not. */
+  private inputCount = 0;
+  private outputCount = 0;
+  private signatureChars = 0;
   private readonly initializerNames = new Set<string>();
 
   /** The first problem found in the bytes so far; `end()` throws it. */
@@ -153,9 +152,18 @@ export class OnnxSignatureReader {
     // 0 is onnx.proto's _START_VERSION, never a real IR version.
     if (!this.irVersion) throw new InvalidModelFileError('Not an ONNX model: it has no ir_version.');
     if (!this.graphSeen) throw new InvalidModelFileError('The ONNX model has no graph.');
-    // Models before IR version 4 list their weights as graph inputs too; those are not inputs a caller feeds.
+    // Models before IR version 4 list their weights as graph inputs too; those are not inputs a
+    // caller feeds. Inputs named by an initializer read earlier were never counted (exporters write
+    // initializers first); those whose initializer came later are dropped here. Past the recording
+    // limit such late ones cannot be told apart, and the count may be too high: only for files
+    // assembled out of field order, which then cannot be tested, never wrongly run.
     const inputs = this.inputs.filter((input) => !this.initializerNames.has(input.name));
-    return { inputs, outputs: [...this.outputs] };
+    const inputCount = this.inputCount - (this.inputs.length - inputs.length);
+    const signature: ModelSignature = { inputs, outputs: [...this.outputs] };
+    if (inputCount > inputs.length || this.outputCount > this.outputs.length) {
+      signature.truncated = { input_count: inputCount, output_count: this.outputCount };
+    }
+    return signature;
   }
 
   private consume(chunk: Uint8Array): void {
@@ -243,14 +251,10 @@ export class OnnxSignatureReader {
     }
     if (kind === 'ModelProto' && field === 8) return this.startCollect(length, 'an opset_import entry', (b) => this.onOpset(b));
     if (kind === 'ModelProto' && field === 2) {
-      return this.startCollect(length, 'the producer name', (b) => (this.producerName = b.toString('utf8')));
+      return this.startCollect(length, 'the producer name', (b) => (this.producerName = b.toString('utf8').slice(0, MAX_PRODUCER_NAME_CHARS)));
     }
-    if (kind === 'GraphProto' && field === 11) {
-      return this.startCollect(length, 'a graph input', (b) => this.inputs.push(decodeValueInfo(b, 'input', this.inputs.length)));
-    }
-    if (kind === 'GraphProto' && field === 12) {
-      return this.startCollect(length, 'a graph output', (b) => this.outputs.push(decodeValueInfo(b, 'output', this.outputs.length)));
-    }
+    if (kind === 'GraphProto' && field === 11) return this.startCollect(length, 'a graph input', (b) => this.onValueInfo(b, 'input'));
+    if (kind === 'GraphProto' && field === 12) return this.startCollect(length, 'a graph output', (b) => this.onValueInfo(b, 'output'));
     if (kind === 'GraphProto' && field === 5) return this.descend('TensorProto', length);
     if (kind === 'GraphProto' && field === 15) return this.descend('SparseTensorProto', length);
     if (kind === 'SparseTensorProto' && field === 1) return this.descend('TensorProto', length);
@@ -258,6 +262,22 @@ export class OnnxSignatureReader {
       return this.startCollect(length, 'an initializer name', (b) => this.initializerNames.add(b.toString('utf8')));
     }
     return this.startSkip(length);
+  }
+
+  /** Every input and output is decoded (and so checked); it is recorded while the limits allow. */
+  private onValueInfo(bytes: Buffer, role: 'input' | 'output'): void {
+    const spec = decodeValueInfo(bytes, role, role === 'input' ? this.inputCount : this.outputCount);
+    if (role === 'input' && this.initializerNames.has(spec.name)) return;
+    const list = role === 'input' ? this.inputs : this.outputs;
+    const recorded = list.length === (role === 'input' ? this.inputCount : this.outputCount);
+    if (role === 'input') this.inputCount++;
+    else this.outputCount++;
+    // Recording stops at the first tensor over a limit, so the lists are always the first ones declared.
+    if (!recorded || list.length >= MAX_SIGNATURE_TENSORS) return;
+    const chars = JSON.stringify(spec).length;
+    if (this.signatureChars + chars > MAX_SIGNATURE_JSON_CHARS) return;
+    this.signatureChars += chars;
+    list.push(spec);
   }
 
   private onOpset(bytes: Buffer): void {
@@ -337,153 +357,4 @@ export async function readOnnxSignature(source: AsyncIterable<Buffer | Uint8Arra
     if (reader.error) throw reader.error;
   }
   return reader.end();
-}
-
-/** A cursor over one whole, small protobuf message. */
-class ProtoCursor {
-  private position = 0;
-
-  constructor(
-    private readonly bytes: Buffer,
-    private readonly kind: string,
-  ) {}
-
-  done(): boolean {
-    return this.position >= this.bytes.length;
-  }
-
-  tag(): { field: number; wireType: number } {
-    const tag = this.varint();
-    const field = Math.floor(tag / 8);
-    if (field === 0) throw this.malformed('field number 0');
-    return { field, wireType: tag % 8 };
-  }
-
-  varint(): number {
-    let value = 0;
-    for (let shift = 0; shift < 7 * MAX_VARINT_BYTES; shift += 7) {
-      if (this.position >= this.bytes.length) throw this.malformed('a truncated varint');
-      const byte = this.bytes[this.position++]!;
-      value += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) return value;
-    }
-    throw this.malformed('a varint longer than 10 bytes');
-  }
-
-  bytesField(): Buffer {
-    const length = this.varint();
-    if (this.position + length > this.bytes.length) throw this.malformed('a field running past its end');
-    const bytes = this.bytes.subarray(this.position, this.position + length);
-    this.position += length;
-    return bytes;
-  }
-
-  string(): string {
-    return this.bytesField().toString('utf8');
-  }
-
-  skip(wireType: number): void {
-    switch (wireType) {
-      case WIRE_VARINT:
-        this.varint();
-        return;
-      case WIRE_FIXED64:
-        return this.advance(8);
-      case WIRE_LENGTH_DELIMITED:
-        this.bytesField();
-        return;
-      case WIRE_FIXED32:
-        return this.advance(4);
-      default:
-        throw this.malformed(`wire type ${wireType}`);
-    }
-  }
-
-  private advance(n: number): void {
-    if (this.position + n > this.bytes.length) throw this.malformed('a field running past its end');
-    this.position += n;
-  }
-
-  private malformed(what: string): InvalidModelFileError {
-    return new InvalidModelFileError(`Not a valid ONNX model: a ${this.kind} holds ${what}.`);
-  }
-}
-
-/** Decodes a ValueInfoProto { 1 name, 2 type: TypeProto { 1 tensor_type: { 1 elem_type, 2 shape } } }. */
-function decodeValueInfo(bytes: Buffer, role: 'input' | 'output', index: number): TensorSpec {
-  let name: string | null = null;
-  let type: Buffer | null = null;
-  const cursor = new ProtoCursor(bytes, `graph ${role}`);
-  while (!cursor.done()) {
-    const { field, wireType } = cursor.tag();
-    if (field === 1 && wireType === WIRE_LENGTH_DELIMITED) name = cursor.string();
-    else if (field === 2 && wireType === WIRE_LENGTH_DELIMITED) type = cursor.bytesField();
-    else cursor.skip(wireType);
-  }
-  if (!name) throw new InvalidModelFileError(`The ONNX model's graph ${role} #${index + 1} has no name.`);
-  if (!type) throw new InvalidModelFileError(`The ONNX model's graph ${role} "${name}" has no type.`);
-
-  let tensorType: Buffer | null = null;
-  let otherKind: string | null = null;
-  const typeCursor = new ProtoCursor(type, `type of graph ${role} "${name}"`);
-  while (!typeCursor.done()) {
-    const { field, wireType } = typeCursor.tag();
-    if (field === 1 && wireType === WIRE_LENGTH_DELIMITED) tensorType = typeCursor.bytesField();
-    else {
-      otherKind ??= NON_TENSOR_KINDS.get(field) ?? null;
-      typeCursor.skip(wireType);
-    }
-  }
-  if (!tensorType) {
-    throw new InvalidModelFileError(
-      `The ONNX model's graph ${role} "${name}" is ${otherKind ?? 'not a tensor'}; only dense tensor inputs and outputs are supported.`,
-    );
-  }
-
-  let elemType = 0;
-  let shape: Array<number | string | null> | null = null;
-  const tensorCursor = new ProtoCursor(tensorType, `tensor type of graph ${role} "${name}"`);
-  while (!tensorCursor.done()) {
-    const { field, wireType } = tensorCursor.tag();
-    if (field === 1 && wireType === WIRE_VARINT) elemType = tensorCursor.varint();
-    else if (field === 2 && wireType === WIRE_LENGTH_DELIMITED) shape = decodeShape(tensorCursor.bytesField(), role, name);
-    else tensorCursor.skip(wireType);
-  }
-  const elementType = ONNX_ELEMENT_TYPES.get(elemType);
-  if (!elementType) {
-    throw new InvalidModelFileError(`The ONNX model's graph ${role} "${name}" has element type ${elemType}, which is not supported.`);
-  }
-  if (!shape) {
-    // ModelSignature cannot say "any rank"; a model whose exporter left the rank out has to be re-exported with shapes.
-    throw new InvalidModelFileError(`The ONNX model's graph ${role} "${name}" declares no shape (its rank is unknown); export the model with shapes.`);
-  }
-  return { name, element_type: elementType, shape };
-}
-
-/** Decodes a TensorShapeProto { repeated 1 dim: { 1 dim_value | 2 dim_param } }. */
-function decodeShape(bytes: Buffer, role: string, name: string): Array<number | string | null> {
-  const shape: Array<number | string | null> = [];
-  const cursor = new ProtoCursor(bytes, `shape of graph ${role} "${name}"`);
-  while (!cursor.done()) {
-    const { field, wireType } = cursor.tag();
-    if (field !== 1 || wireType !== WIRE_LENGTH_DELIMITED) {
-      cursor.skip(wireType);
-      continue;
-    }
-    let dim: number | string | null = null;
-    const dimCursor = new ProtoCursor(cursor.bytesField(), `dimension of graph ${role} "${name}"`);
-    while (!dimCursor.done()) {
-      const tag = dimCursor.tag();
-      if (tag.field === 1 && tag.wireType === WIRE_VARINT) {
-        const value = dimCursor.varint();
-        // A negative int64 arrives as a 10-byte varint beyond 2^53; exporters write -1 for "dynamic".
-        dim = Number.isSafeInteger(value) ? value : null;
-      } else if (tag.field === 2 && tag.wireType === WIRE_LENGTH_DELIMITED) {
-        const param = dimCursor.string();
-        dim = param === '' ? null : param;
-      } else dimCursor.skip(tag.wireType);
-    }
-    shape.push(dim);
-  }
-  return shape;
 }

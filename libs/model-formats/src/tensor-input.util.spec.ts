@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ModelSignature, TensorSpec } from '@modelyard/contracts';
 import { InputValidationError } from './model-formats.exception.js';
-import { buildFeeds, toTensorValue } from './tensor-input.util.js';
+import { buildFeeds, MAX_LISTED_NAMES, MAX_REPORTED_INPUT_ERRORS, toTensorValue } from './tensor-input.util.js';
 
 function signature(...inputs: TensorSpec[]): ModelSignature {
   return { inputs, outputs: [{ name: 'y', element_type: 'float32', shape: ['batch', 1] }] };
@@ -175,6 +175,44 @@ describe('buildFeeds', () => {
         { field: 'input_data.inputs', message: 'too many elements: the inputs hold more than 10000000 in all' },
       ]);
     });
+  });
+});
+
+describe('buildFeeds with models of many inputs', () => {
+  const inputs = (count: number): TensorSpec[] => Array.from({ length: count }, (_, i) => ({ name: `in_${i}`, element_type: 'float32', shape: [1] }));
+  const thrown = (inputData: Record<string, unknown>, sig: ModelSignature): InputValidationError => {
+    try {
+      buildFeeds(inputData, sig);
+    } catch (error) {
+      if (error instanceof InputValidationError) return error;
+      throw error;
+    }
+    throw new Error('buildFeeds accepted the input');
+  };
+
+  it('refuses a test call of a model whose inputs are not all recorded, listing a handful of names', () => {
+    const truncated: ModelSignature = { ...signature(...inputs(1024)), truncated: { input_count: 100_000, output_count: 1 } };
+    const error = thrown({ inputs: { in_0: [1] } }, truncated);
+    expect(error.errors).toHaveLength(1);
+    expect(error.errors[0]!.field).toBe('input_data.inputs');
+    expect(error.errors[0]!.message).toContain('declares 100,000 inputs, more than the 1,024 Modelyard records');
+    expect(error.errors[0]!.message).toContain(`in_0, in_1, in_2, in_3, in_4, in_5, in_6, in_7, in_8, in_9 … and 99,990 more`);
+    expect(error.message.length).toBeLessThan(1000);
+  });
+
+  it(`lists at most ${MAX_LISTED_NAMES} expected names and reports at most ${MAX_REPORTED_INPUT_ERRORS} errors, counting the rest`, () => {
+    const error = thrown({ inputs: { nope: [1] } }, signature(...inputs(1024)));
+    expect(error.errors).toHaveLength(MAX_REPORTED_INPUT_ERRORS);
+    expect(error.errors[0]).toEqual({ field: 'input_data.inputs.nope', message: 'unknown input; the model takes: in_0, in_1, in_2, in_3, in_4, in_5, in_6, in_7, in_8, in_9 … and 1,014 more' });
+    expect(error.errors[1]).toEqual({ field: 'input_data.inputs.in_0', message: 'required: float32 [1]' });
+    expect(error.omitted).toBe(1024 + 1 - MAX_REPORTED_INPUT_ERRORS);
+    expect(error.message).toMatch(/; and 1005 more problems$/);
+    expect(error.message.length).toBeLessThan(5000);
+  });
+
+  it('still runs a model whose outputs alone were not all recorded', () => {
+    const sig: ModelSignature = { ...signature(...inputs(2)), truncated: { input_count: 2, output_count: 5000 } };
+    expect(Object.keys(buildFeeds({ inputs: { in_0: [1], in_1: [2] } }, sig))).toEqual(['in_0', 'in_1']);
   });
 });
 

@@ -7,6 +7,15 @@ import { type InputFieldError, InputValidationError } from './model-formats.exce
  */
 export const MAX_INPUT_ELEMENTS = 10_000_000;
 
+/** Input names an error lists, the rest counted ("… and 99,990 more"): a model may declare thousands. */
+export const MAX_LISTED_NAMES = 10;
+
+/** Field errors one refusal reports, the rest counted: enough to fix a request, bounded for a model with 1,024 inputs. */
+export const MAX_REPORTED_INPUT_ERRORS = 20;
+
+/** Symbolic dimensions are quoted in messages up to this length. */
+const MAX_QUOTED_DIM_CHARS = 40;
+
 /** The element types `buildFeeds` can fill, and the array each is filled into (onnxruntime-node's own pairing). */
 export interface FeedDataTypes {
   float32: Float32Array;
@@ -126,7 +135,36 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function formatShape(shape: TensorSpec['shape']): string {
-  return `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
+  const dim = (d: number | string | null) => (d === null ? '?' : typeof d === 'string' && d.length > MAX_QUOTED_DIM_CHARS ? `${d.slice(0, MAX_QUOTED_DIM_CHARS)}…` : String(d));
+  return `[${shape.map(dim).join(', ')}]`;
+}
+
+/** `a, b, c` — or the first MAX_LISTED_NAMES and how many more, out of `total` (a truncated signature lists fewer than the model has). */
+function listNames(signature: ModelSignature): string {
+  const total = signature.truncated?.input_count ?? signature.inputs.length;
+  if (total === 0) return '(none)';
+  const listed = signature.inputs.slice(0, MAX_LISTED_NAMES).map((i) => i.name);
+  const more = total - listed.length;
+  return more > 0 ? `${listed.join(', ')} … and ${more.toLocaleString('en-US')} more` : listed.join(', ');
+}
+
+/** Collects field errors up to MAX_REPORTED_INPUT_ERRORS and counts the others. */
+class InputErrors {
+  readonly list: InputFieldError[] = [];
+  omitted = 0;
+
+  push(error: InputFieldError): void {
+    if (this.list.length < MAX_REPORTED_INPUT_ERRORS) this.list.push(error);
+    else this.omitted++;
+  }
+
+  get length(): number {
+    return this.list.length + this.omitted;
+  }
+
+  fail(): InputValidationError {
+    return new InputValidationError(this.list, this.omitted);
+  }
 }
 
 function describeSpec(spec: TensorSpec): string {
@@ -150,10 +188,21 @@ function describeSpec(spec: TensorSpec): string {
  */
 export function buildFeeds(inputData: Record<string, unknown>, signature: ModelSignature, options: BuildFeedsOptions = {}): Record<string, InputTensor> {
   const maxElements = options.maxElements ?? MAX_INPUT_ELEMENTS;
-  const errors: InputFieldError[] = [];
-  const expected = signature.inputs.map((i) => i.name).join(', ') || '(none)';
+  const errors = new InputErrors();
+  const expected = listNames(signature);
 
   if (!isPlainObject(inputData)) throw new InputValidationError([{ field: 'input_data', message: 'expected an object with an "inputs" field' }]);
+  const declared = signature.truncated?.input_count ?? signature.inputs.length;
+  if (declared > signature.inputs.length) {
+    throw new InputValidationError([
+      {
+        field: 'input_data.inputs',
+        message:
+          `the model declares ${declared.toLocaleString('en-US')} inputs, more than the ${signature.inputs.length.toLocaleString('en-US')} Modelyard records ` +
+          `(see config.signature.truncated), so a test call cannot give them all (the model takes: ${expected})`,
+      },
+    ]);
+  }
   for (const key of Object.keys(inputData)) {
     if (key !== 'inputs') errors.push({ field: `input_data.${key}`, message: `unknown field; give tensors under input_data.inputs (the model takes: ${expected})` });
   }
@@ -179,7 +228,7 @@ export function buildFeeds(inputData: Record<string, unknown>, signature: ModelS
       message: `the model takes ${signature.inputs.length} inputs (${expected}); give an object of tensors by input name`,
     });
   }
-  if (errors.length > 0) throw new InputValidationError(errors);
+  if (errors.length > 0) throw errors.fail();
 
   const symbols = new Map<string, { size: number; field: string }>();
   const shaped: Array<{ name: string; elementType: FeedElementType; value: unknown; field: string; dims: number[]; kind: ElementKind }> = [];
@@ -196,11 +245,11 @@ export function buildFeeds(inputData: Record<string, unknown>, signature: ModelS
     totalElements += dims.reduce((a, b) => a * b, 1);
     if (totalElements > maxElements) {
       errors.push({ field, message: `too many elements: the inputs hold more than ${maxElements} in all` });
-      throw new InputValidationError(errors);
+      throw errors.fail();
     }
     shaped.push({ name: spec.name, elementType: spec.element_type as FeedElementType, value, field, dims, kind });
   }
-  if (errors.length > 0) throw new InputValidationError(errors);
+  if (errors.length > 0) throw errors.fail();
 
   const feeds: Record<string, InputTensor> = {};
   for (const { name, elementType, value, field, dims, kind } of shaped) {
@@ -210,7 +259,7 @@ export function buildFeeds(inputData: Record<string, unknown>, signature: ModelS
     if (error) errors.push(error);
     else feeds[name] = { element_type: elementType, dims, data } as InputTensor;
   }
-  if (errors.length > 0) throw new InputValidationError(errors);
+  if (errors.length > 0) throw errors.fail();
   return feeds;
 }
 
@@ -220,7 +269,7 @@ function shapeOf(
   spec: TensorSpec,
   field: string,
   symbols: Map<string, { size: number; field: string }>,
-  errors: InputFieldError[],
+  errors: InputErrors,
 ): number[] | null {
   const rank = spec.shape.length;
   const dims: number[] = [];

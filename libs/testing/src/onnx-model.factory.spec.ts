@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { type InputTensor, buildFeeds, readOnnxSignature, toTensorValue } from '@modelyard/model-formats';
 import * as ort from 'onnxruntime-node';
-import { LARGE_ONNX_MODEL_OFFSET, addOnnxModel, largeOnnxModel, largeOnnxModelChunks, linearOnnxModel } from './onnx-model.factory.js';
+import { LARGE_ONNX_MODEL_OFFSET, addOnnxModel, largeOnnxModel, largeOnnxModelChunks, linearOnnxModel, manyInputsOnnxModel } from './onnx-model.factory.js';
 
 function float32(values: number[], dims: number[]): ort.Tensor {
   return new ort.Tensor('float32', Float32Array.from(values), dims);
@@ -114,6 +114,22 @@ describe('addOnnxModel', () => {
 
     expect(Array.from(output['sum']!.data as BigInt64Array)).toEqual([3n, -4n, 9007199254740994n]);
     expect(toTensorValue(output['sum']!)).toEqual({ element_type: 'int64', shape: [3], data: [3, -4, '9007199254740994'] });
+  });
+});
+
+describe('manyInputsOnnxModel', () => {
+  it('declares as many inputs as asked, all of which onnxruntime reads, and passes the first through', async () => {
+    const model = manyInputsOnnxModel(3);
+    const session = await load(model);
+    const signature = await readOnnxSignature(chunksOf(model, 7));
+    expect(signature).toEqual(runtimeSignature(session));
+    expect(signature.inputs.map((i) => i.name)).toEqual(['in_0', 'in_1', 'in_2']);
+    const result = await session.run({ in_0: float32([2.5], [1]), in_1: float32([0], [1]), in_2: float32([0], [1]) });
+    expect(Array.from(result['y']!.data as Float32Array)).toEqual([2.5]);
+  });
+
+  it('stays small for 100,000 inputs', () => {
+    expect(manyInputsOnnxModel(100_000).length).toBeLessThan(3_000_000);
   });
 });
 

@@ -126,6 +126,25 @@ export function addOnnxModel(): Buffer {
   );
 }
 
+/**
+ * y = in_0 (Identity), with `count` float32 [1] inputs in_0, in_1, … of which only the first is
+ * used: a small file declaring as many inputs as a test needs (100,000 are 2.3 MB), as a hostile
+ * or careless exporter could.
+ */
+export function manyInputsOnnxModel(count: number): Buffer {
+  if (count < 1) throw new Error('manyInputsOnnxModel: at least one input');
+  return encodeModel(
+    {
+      name: 'many-inputs',
+      node: [{ opType: 'Identity', input: ['in_0'], output: ['y'], name: 'identity' }],
+      input: Array.from({ length: count }, (_, i) => valueInfo(`in_${i}`, DataType.FLOAT, [1])),
+      output: [valueInfo('y', DataType.FLOAT, [1])],
+    },
+    IR_VERSION,
+    OPSET,
+  );
+}
+
 /** The value `largeOnnxModel` adds to its input: the sum of its big initializer. */
 export const LARGE_ONNX_MODEL_OFFSET = 1.5;
 

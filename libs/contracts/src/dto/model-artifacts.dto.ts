@@ -35,12 +35,28 @@ export class TensorSpecDto {
 }
 export type TensorSpec = TensorSpecDto;
 
+/** How many inputs and outputs a model declares, when its signature lists only the first of them. */
+export class SignatureTruncationDto {
+  @ApiProperty({ description: 'Inputs the model declares.', example: 100000 })
+  input_count!: number;
+  @ApiProperty({ description: 'Outputs the model declares.', example: 1 })
+  output_count!: number;
+}
+
 /** What an ONNX model takes and gives, read from the file when it is stored. */
 export class ModelSignatureDto {
-  @ApiProperty({ type: [TensorSpecDto] })
+  @ApiProperty({ type: [TensorSpecDto], description: 'The inputs, in the order the model declares them (at most 1,024; see `truncated`).' })
   inputs!: TensorSpecDto[];
-  @ApiProperty({ type: [TensorSpecDto] })
+  @ApiProperty({ type: [TensorSpecDto], description: 'The outputs, in the order the model declares them (at most 1,024; see `truncated`).' })
   outputs!: TensorSpecDto[];
+  @ApiPropertyOptional({
+    type: SignatureTruncationDto,
+    description:
+      'Present only when the model declares more inputs or outputs than are recorded (over 1,024 of either, or more than 256 kB of names ' +
+      'and shapes together): how many it declares. `inputs` and `outputs` then hold the first ones. A model whose inputs are not all ' +
+      'recorded cannot be test-called (422).',
+  })
+  truncated?: SignatureTruncationDto;
 }
 export type ModelSignature = ModelSignatureDto;
 
