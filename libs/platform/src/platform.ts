@@ -23,6 +23,8 @@ import { loadOrCreateKeyFile } from './secrets/secret-key-file.util.js';
  * through PlatformModule and never learns which adapter it has.
  */
 export interface Platform {
+  /** Standalone: all five services in this one process; distributed: this service alone. */
+  readonly mode: RunMode;
   readonly config: AppConfig;
   readonly logger: Logger;
   /** Absent in processes that own no tables (the gateway and workers in distributed mode). */
@@ -91,6 +93,7 @@ export async function createPlatform(config: AppConfig, logger: Logger, options:
     'platform adapters selected',
   );
   return {
+    mode: options.mode,
     config,
     logger,
     database,

@@ -26,6 +26,13 @@ export class BlobIntegrityError extends Error {
   override readonly name = 'BlobIntegrityError';
 }
 
+/**
+ * How often, at least, a put in progress shows that it is alive on the partial data it leaves
+ * while it runs. `removeAbandonedPuts(before)` takes partial data untouched since `before` for the
+ * leftovers of a process that died mid-put, so `before` must lie several of these intervals back.
+ */
+export const PUT_ALIVE_INTERVAL_MS = 5_000;
+
 /** Port: object storage for model artifacts. Bodies stream through; none is held in memory. */
 export interface BlobStore {
   /** Stores the stream under `key`, replacing any blob there only once the whole body arrived. */
@@ -35,6 +42,12 @@ export interface BlobStore {
   head(key: string): Promise<BlobInfo | null>;
   /** Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Removes what puts that never finished left behind — their process was killed or crashed
+   * mid-put — untouched since `before` (see PUT_ALIVE_INTERVAL_MS). Returns one line per thing
+   * removed, for the log. A live put's partial data is never removed: it is touched as it goes.
+   */
+  removeAbandonedPuts(before: Date): Promise<string[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { PassThrough, Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { describeBlobStoreContract } from './index.js';
-import { BlobIntegrityError, LocalDiskBlobStore } from '@modelyard/platform';
+import { BlobIntegrityError, LocalDiskBlobStore, PUT_ALIVE_INTERVAL_MS } from '@modelyard/platform';
 
 describeBlobStoreContract('LocalDiskBlobStore', async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'modelyard-blobs-'));
@@ -24,6 +24,15 @@ async function readText(stream: Readable): Promise<string> {
   let text = '';
   for await (const chunk of stream) text += String(chunk);
   return text;
+}
+
+/** Polls `condition` on real I/O turns (not timers, which a test may have faked). */
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  for (let turn = 0; turn < 10_000; turn++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error('condition never held');
 }
 
 /** Every file under `dir`, relative to it. */
@@ -87,6 +96,62 @@ describe('LocalDiskBlobStore', () => {
 
     await expect(readdir(path.join(root, '.tmp'))).resolves.toEqual([]);
   });
+
+  it('removes the temporary files of puts that died (untouched since the cutoff), never those of a live put', async () => {
+    // A put in progress, its body still coming.
+    const body = new PassThrough();
+    const live = store.put('live', body);
+    body.write('first half ');
+    await waitForTmpFiles(1);
+    // What a process killed mid-put left: its body and a metadata file, last written ten minutes ago.
+    const tmp = path.join(root, '.tmp');
+    const longAgo = new Date(Date.now() - 600_000);
+    for (const name of ['dead-put', 'dead-put.json']) {
+      await writeFile(path.join(tmp, name), 'partial');
+      await utimes(path.join(tmp, name), longAgo, longAgo);
+    }
+
+    const removed = await store.removeAbandonedPuts(new Date(Date.now() - 60_000));
+
+    expect(removed.sort()).toEqual([
+      expect.stringMatching(/^\.tmp\/dead-put \(7 bytes, untouched since /),
+      expect.stringMatching(/^\.tmp\/dead-put\.json \(7 bytes, untouched since /),
+    ]);
+    await expect(readdir(tmp)).resolves.toHaveLength(1);
+    body.end('second half');
+    await expect(live).resolves.toMatchObject({ size: 'first half second half'.length });
+    await expect(readText(await store.get('live'))).resolves.toBe('first half second half');
+    // Nothing is left, and a store that never wrote has nothing to remove.
+    await expect(store.removeAbandonedPuts(new Date())).resolves.toEqual([]);
+    await expect(new LocalDiskBlobStore(path.join(root, 'never-used')).removeAbandonedPuts(new Date())).resolves.toEqual([]);
+  });
+
+  it('keeps a put that receives nothing for a while marked alive', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      const body = new PassThrough();
+      const live = store.put('slow', body);
+      body.write('x');
+      await waitForTmpFiles(1);
+      const [name] = await readdir(path.join(root, '.tmp'));
+      const file = path.join(root, '.tmp', name!);
+      // The clock jumps an hour without a byte: the put touches its file on each interval.
+      jest.setSystemTime(Date.now() + 3_600_000);
+      await jest.advanceTimersByTimeAsync(PUT_ALIVE_INTERVAL_MS);
+      await waitUntil(async () => (await stat(file)).mtimeMs >= Date.now() - PUT_ALIVE_INTERVAL_MS);
+
+      await expect(store.removeAbandonedPuts(new Date(Date.now() - 6 * PUT_ALIVE_INTERVAL_MS))).resolves.toEqual([]);
+      body.end();
+      await expect(live).resolves.toMatchObject({ size: 1 });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  async function waitForTmpFiles(count: number): Promise<void> {
+    await mkdir(path.join(root, '.tmp'), { recursive: true });
+    await waitUntil(async () => (await readdir(path.join(root, '.tmp'))).length >= count);
+  }
 
   it('accepts an expected sha256 in upper case', async () => {
     const sha = 'BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD';

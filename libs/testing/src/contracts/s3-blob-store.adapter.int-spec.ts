@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Client } from 'minio';
 import { BlobIntegrityError, BlobNotFoundError, S3BlobStore, type S3BlobStoreOptions } from '@modelyard/platform';
 import { freePort } from '../process.util.js';
-import { describeBlobStoreContract, sleep } from './index.js';
+import { describeBlobStoreContract, sleep, waitFor } from './index.js';
 
 const REQUIRED = ['MODELYARD_S3_ENDPOINT', 'MODELYARD_S3_ACCESS_KEY', 'MODELYARD_S3_SECRET_KEY', 'MODELYARD_S3_BUCKET'] as const;
 const missing = REQUIRED.filter((name) => !process.env[name]);
@@ -209,6 +209,47 @@ describe('S3BlobStore', () => {
     await expect(store.head(key)).resolves.toEqual(original);
     await expect(digest(await store.get(key))).resolves.toEqual({ size, sha256: patternSha256(size, 3) });
     await expect(objectsUnder(S3.bucket, prefix)).resolves.toEqual([`${prefix}/${key}`]);
+    await expect(incompleteUploadsUnder(S3.bucket, prefix)).resolves.toEqual([]);
+  }, 60_000);
+
+  it('removes what a put that died left (a multipart upload, a temporary object), never a live put\'s upload', async () => {
+    // What a process killed mid-put leaves: an upload with a part and no end, and a verified
+    // temporary object it never copied to its key.
+    const deadName = `${prefix}/.tmp/${randomUUID()}`;
+    const deadUpload = await admin.initiateNewMultipartUpload(S3.bucket, deadName, {});
+    await admin.uploadPart({ bucketName: S3.bucket, objectName: deadName, uploadID: deadUpload, partNumber: 1, headers: {} }, Buffer.alloc(5 * MiB, 1));
+    await admin.putObject(S3.bucket, `${prefix}/.tmp/orphan`, Buffer.from('verified, never copied'));
+    // S3 times have one-second resolution: the live put's parts must land in a later second.
+    await sleep(1_100);
+    const cutoff = new Date();
+    await sleep(1_100);
+    const store = open({ partSizeBytes: 5 * MiB, abandonedUploadMinIdleMs: 1 });
+    const body = new PassThrough();
+    const live = store.put('live.bin', body);
+    for (const chunk of pattern(6 * MiB, 9)) body.write(chunk);
+    await waitFor(async () => (await incompleteUploadsUnder(S3.bucket, prefix)).length === 2, { timeoutMs: 30_000, description: 'the live put to upload its first part' });
+
+    const removed = await store.removeAbandonedPuts(cutoff);
+
+    expect(removed.sort()).toEqual([
+      expect.stringMatching(new RegExp(`^multipart upload of ${deadName} \\(no part since `)),
+      expect.stringMatching(new RegExp(`^temporary object ${prefix}/\\.tmp/orphan \\(written `)),
+    ]);
+    await expect(incompleteUploadsUnder(S3.bucket, prefix)).resolves.toEqual([expect.stringMatching(new RegExp(`^${prefix}/\\.tmp/`))]);
+    body.end();
+    await expect(live).resolves.toMatchObject({ size: 6 * MiB });
+    await expect(objectsUnder(S3.bucket, prefix)).resolves.toEqual([`${prefix}/live.bin`]);
+  }, 60_000);
+
+  it('leaves a multipart upload alone until it has been idle for the minimum, whatever the cutoff', async () => {
+    const name = `${prefix}/.tmp/${randomUUID()}`;
+    await admin.initiateNewMultipartUpload(S3.bucket, name, {});
+    await sleep(1_100);
+
+    // A cutoff in the future, as a standalone restart uses: the upload is still too recent.
+    await expect(open().removeAbandonedPuts(new Date(Date.now() + 60_000))).resolves.toEqual([]);
+    await expect(incompleteUploadsUnder(S3.bucket, prefix)).resolves.toEqual([name]);
+    await expect(open({ abandonedUploadMinIdleMs: 1 }).removeAbandonedPuts(new Date(Date.now() + 60_000))).resolves.toHaveLength(1);
     await expect(incompleteUploadsUnder(S3.bucket, prefix)).resolves.toEqual([]);
   }, 60_000);
 

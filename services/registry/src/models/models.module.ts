@@ -5,10 +5,11 @@ import { ModelEntity } from './entities/model.entity.js';
 import { ModelsController } from './models.controller.js';
 import { ModelsRepository } from './models.repository.js';
 import { ModelsService } from './models.service.js';
+import { UploadSweepService } from './upload-sweep.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ModelEntity]), OutboxModule],
   controllers: [ModelsController],
-  providers: [ModelsService, ModelsRepository],
+  providers: [ModelsService, ModelsRepository, UploadSweepService],
 })
 export class ModelsModule {}

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { syncDirectory } from '../../fs/sync-directory.util.js';
 import path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   BlobIntegrityError,
   BlobNotFoundError,
+  PUT_ALIVE_INTERVAL_MS,
   assertValidBlobKey,
   type BlobInfo,
   type BlobStore,
@@ -67,7 +68,8 @@ class DigestStream extends Transform {
  * reader never sees a half-written body. Puts and deletes of one key are serialised within this
  * process so body and metadata always come from the same put; another process writing the same
  * root, or a crash between the two renames, can still pair a body with the other put's metadata.
- * Files left in `.tmp` by a crash are not swept up.
+ * A put in progress touches its `.tmp` file every PUT_ALIVE_INTERVAL_MS, even while no byte comes,
+ * so `removeAbandonedPuts` can tell the files of a process that died mid-put from live ones.
  */
 export class LocalDiskBlobStore implements BlobStore {
   private readonly root: string;
@@ -96,7 +98,16 @@ export class LocalDiskBlobStore implements BlobStore {
       // a failed pipeline has returned and the cleanup below has run. The stream closes the handle;
       // `flush` fsyncs first, since the rename below must not publish a body only in page cache.
       const file = await open(tmpBody, 'wx');
-      await pipeline(body, digest, file.createWriteStream({ flush: true }));
+      // A slow body may go a while without a write; the file still says this put is alive.
+      const alive = setInterval(() => {
+        const now = new Date();
+        utimes(tmpBody, now, now).catch(() => undefined);
+      }, PUT_ALIVE_INTERVAL_MS);
+      try {
+        await pipeline(body, digest, file.createWriteStream({ flush: true }));
+      } finally {
+        clearInterval(alive);
+      }
       const meta: StoredMeta = {
         size: digest.size,
         sha256: digest.sha256(),
@@ -172,6 +183,31 @@ export class LocalDiskBlobStore implements BlobStore {
       await rm(target.meta, { force: true });
       await rm(target.body, { force: true });
     });
+  }
+
+  async removeAbandonedPuts(before: Date): Promise<string[]> {
+    this.assertOpen();
+    let names: string[];
+    try {
+      names = await readdir(this.tmpDir);
+    } catch (error: unknown) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+    const removed: string[] = [];
+    for (const name of names) {
+      const file = path.join(this.tmpDir, name);
+      try {
+        const { mtime, size } = await stat(file);
+        if (mtime >= before) continue;
+        await rm(file, { force: true });
+        removed.push(`${path.relative(this.root, file)} (${size} bytes, untouched since ${mtime.toISOString()})`);
+      } catch (error: unknown) {
+        // Its put finished (renamed it away) or failed (removed it) meanwhile.
+        if (!isMissing(error)) throw error;
+      }
+    }
+    return removed;
   }
 
   async ping(): Promise<void> {

@@ -13,6 +13,7 @@ import {
   type PutBlobOptions,
 } from '../blob-store.port.js';
 import { messageOf } from '../../errors/error-message.util.js';
+import { removeAbandonedS3Puts } from './s3-abandoned-puts.util.js';
 
 export interface S3BlobStoreOptions {
   /** `http://host:port` or `https://host:port`. */
@@ -39,6 +40,11 @@ export interface S3BlobStoreOptions {
    * are copied part by part. Lower only to exercise that path in tests.
    */
   maxSingleCopyBytes?: number;
+  /**
+   * How long a multipart upload must have shown no life before `removeAbandonedPuts` aborts it
+   * (default one hour; see removeAbandonedS3Puts). Lower only in tests.
+   */
+  abandonedUploadMinIdleMs?: number;
 }
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -66,6 +72,7 @@ const SHA256_META = 'sha256';
 const MEDIA_TYPE_META = 'media-type';
 /** Uploads in progress that are not yet verified live here, under the store's prefix. */
 const TMP_SEGMENT = '.tmp';
+const DEFAULT_ABANDONED_UPLOAD_MIN_IDLE_MS = 3_600_000;
 
 interface MultipartUpload {
   readonly objectName: string;
@@ -88,9 +95,9 @@ interface MultipartUpload {
  *
  * Either way the key changes only when a complete, verified object lands, and an object's body and
  * metadata change together (S3 replaces whole objects). Not done here: parallel part uploads (one
- * part in flight; the local disk or network is the bound for a single stream), and sweeping
- * temporary objects left by a process that died between the copy and the delete; multipart uploads
- * left by a crash are removed by the bucket's lifecycle rule when the store created the bucket.
+ * part in flight; the local disk or network is the bound for a single stream). What a process that
+ * died mid-put leaves (a multipart upload, a temporary object) is removed by `removeAbandonedPuts`,
+ * and multipart uploads also by the bucket's lifecycle rule when the store created the bucket.
  *
  * The `minio` client's own putObject is not used for streams: it buffers parts through an extra
  * copy, and a source stream that fails leaves its upload promise pending forever (minio 8.0).
@@ -109,6 +116,7 @@ export class S3BlobStore implements BlobStore {
    */
   private readonly spareParts: Buffer[] = [];
   private readonly maxSingleCopy: number;
+  private readonly abandonedUploadMinIdleMs: number;
   private readonly logger: Logger | undefined;
   private bucketReady: Promise<void> | undefined;
   private closed = false;
@@ -136,6 +144,7 @@ export class S3BlobStore implements BlobStore {
     if (!Number.isInteger(this.maxSingleCopy) || this.maxSingleCopy < MIN_PART_SIZE || this.maxSingleCopy > MAX_PART_SIZE) {
       throw new RangeError(`maxSingleCopyBytes must be an integer from 5 MiB to 5 GiB, got ${this.maxSingleCopy}`);
     }
+    this.abandonedUploadMinIdleMs = options.abandonedUploadMinIdleMs ?? DEFAULT_ABANDONED_UPLOAD_MIN_IDLE_MS;
     this.bucket = options.bucket;
     this.region = options.region;
     this.logger = options.logger?.child({ component: 'S3BlobStore', bucket: options.bucket });
@@ -293,6 +302,19 @@ export class S3BlobStore implements BlobStore {
       // S3 answers a delete of a missing key with success; some servers say NoSuchKey instead.
       if (!isMissing(error)) throw error;
     }
+  }
+
+  async removeAbandonedPuts(before: Date): Promise<string[]> {
+    this.assertOpen();
+    await this.ensureBucket();
+    return removeAbandonedS3Puts(this.client, {
+      bucket: this.bucket,
+      prefix: this.prefix,
+      tmpPrefix: `${this.prefix}${TMP_SEGMENT}/`,
+      before,
+      minIdleMs: this.abandonedUploadMinIdleMs,
+      ...(this.logger && { logger: this.logger }),
+    });
   }
 
   /**
