@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
-import { ProblemDto } from '@modelyard/contracts';
+import { ProblemDto, TensorValueDto } from '@modelyard/contracts';
 import {
   createValidationPipe,
   HttpProblemFilter,
@@ -17,6 +17,7 @@ import { multipartLimits } from './uploads/upload-limits.constant.js';
 import { answerMethodNotAllowed } from './http/allowed-methods.util.js';
 import { checkRequestInput } from './http/request-input.util.js';
 import { explainMultipartError } from './uploads/upload.exception.js';
+import { documentGatewayProblems } from './openapi/gateway-problems.util.js';
 
 export interface GatewayApp {
   app: NestFastifyApplication;
@@ -84,8 +85,10 @@ export async function startGateway(platform: Platform, options: GatewayOptions):
       .setVersion('1')
       .addBearerAuth()
       .build(),
-    { extraModels: [ProblemDto] },
+    // TensorValueDto is named only by $ref (in the test result's oneOf): listed, or the reference dangles.
+    { extraModels: [ProblemDto, TensorValueDto] },
   );
+  documentGatewayProblems(document);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
 
   await app.listen({ port: config.http.port, host: config.http.host });

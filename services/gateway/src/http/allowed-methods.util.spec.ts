@@ -60,6 +60,9 @@ describe('answerMethodNotAllowed', () => {
     fastify.post('/api/v1/ai-models', async () => ({}));
     fastify.get('/api/v1/ai-models/:id', async () => ({}));
     fastify.delete('/api/v1/ai-models/:id', async () => ({}));
+    fastify.post('/api/v1/ai-models/:id/test', async () => ({}));
+    // As the web console's: any other GET, which sends API paths on to the not-found handler.
+    fastify.get('/*', async (request, reply) => (request.url.startsWith('/api/') ? reply.callNotFound() : 'console'));
     await fastify.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(fastify.server.address() as AddressInfo).port}`;
   });
@@ -70,6 +73,7 @@ describe('answerMethodNotAllowed', () => {
     ['DELETE', '/api/v1/ai-models', 'GET, HEAD, POST'],
     ['PUT', '/api/v1/ai-models/4f0c?x=1', 'GET, HEAD, DELETE'],
     ['OPTIONS', '/api/v1/ai-models/4f0c', 'GET, HEAD, DELETE'],
+    ['GET', '/api/v1/ai-models/4f0c/test', 'POST'],
   ] as const)('answers %s %s with 405, an Allow header and a problem', async (method, url, allow) => {
     const response = await call(method, url);
     expect(response.statusCode).toBe(405);
@@ -84,5 +88,7 @@ describe('answerMethodNotAllowed', () => {
     expect((await call('TRACE', '/api/v1/nothing')).statusCode).toBe(404);
     expect((await call('GET', '/api/v1/ai-models')).statusCode).toBe(200);
     expect((await call('HEAD', '/api/v1/ai-models/4f0c')).statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/nothing')).statusCode).toBe(404);
+    expect(await call('GET', '/models/4f0c')).toMatchObject({ statusCode: 200, text: 'console' });
   });
 });

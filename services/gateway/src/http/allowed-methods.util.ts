@@ -4,6 +4,9 @@ import { CommonErrorCode, DomainException, sendProblem } from '@modelyard/platfo
 /** The order methods are listed in an Allow header. */
 const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
+/** The route that takes every path no other route has (the web console's, for its client-side routes). */
+const CATCH_ALL = '/*';
+
 const segmentsOf = (path: string): string[] => path.split('/').filter((segment) => segment !== '');
 
 /**
@@ -16,7 +19,7 @@ export class RouteTable {
   private readonly routes: Array<{ method: string; pattern: string[] }> = [];
 
   add(method: string, url: string): void {
-    if (url === '/*') return;
+    if (url === CATCH_ALL) return;
     this.routes.push({ method: method.toUpperCase(), pattern: segmentsOf(url) });
   }
 
@@ -53,7 +56,8 @@ export function answerMethodNotAllowed(fastify: FastifyInstance): RouteTable {
     for (const method of [route.method].flat()) table.add(method, route.url);
   });
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (!request.is404) return done();
+    // Only requests no route of their own took: unmatched ones, and those left to a catch-all.
+    if (!request.is404 && request.routeOptions.url !== CATCH_ALL) return done();
     const path = request.url.split('?')[0]!;
     const allowed = table.allowedMethods(path);
     if (allowed.length === 0 || allowed.includes(request.method)) return done();

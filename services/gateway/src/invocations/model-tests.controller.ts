@@ -18,12 +18,14 @@ export class ModelTestsController {
     summary: 'Test a model',
     description:
       'Runs the model once on an inference worker and answers its output. Inputs are checked against the model\'s recorded ' +
-      'signature (name, element type, shape): a mismatch is a 422 naming the field and what was expected. The call is counted in the model\'s stats.',
+      'signature (name, element type, shape): a mismatch is a 422 naming the field and what was expected. The call is counted in the model\'s stats. ' +
+      'Models served by a provider (OpenAI, Anthropic, an HTTP endpoint) are called there: 424 when it cannot be reached or refuses the stored key, ' +
+      '429 when it rate-limits, 502 when it fails or answers something unusable, 504 when it does not answer in time.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiBody({ type: TestModelDto })
   @ApiOkResponse({ type: TestResultDto })
-  @ApiProblems(400, 404, 409, 413, 415, 422)
+  @ApiProblems(400, 404, 409, 413, 415, 422, 424, 429, 502)
   test(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: TestModelDto): Promise<TestResultDto> {
     return this.tests.test(actor, id, body.input_data);
   }
