@@ -41,9 +41,13 @@ function unloadableOnnx(): Buffer {
   );
 }
 
-/** A well-formed safetensors file of `size` bytes: an 8-byte header length, a JSON header, zeros. */
+/** A well-formed safetensors file of `size` bytes: an 8-byte header length, a JSON header, one U8 tensor of zeros filling the rest. */
 function safetensors(size: number): Buffer {
-  const header = Buffer.from('{}');
+  const headerOf = (bytes: number) => Buffer.from(JSON.stringify({ w: { dtype: 'U8', shape: [bytes], data_offsets: [0, bytes] } }));
+  // The header's length depends on the digits of the tensor's size, which depends on the header's length.
+  let header = headerOf(size);
+  for (let next = headerOf(size - 8 - header.length); next.length !== header.length; next = headerOf(size - 8 - header.length)) header = next;
+  header = headerOf(size - 8 - header.length);
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(header.length));
   return Buffer.concat([length, header, Buffer.alloc(size - 8 - header.length)]);

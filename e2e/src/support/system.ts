@@ -28,6 +28,8 @@ export interface SystemUnderTest {
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Events the registry published so far (standalone: from the bus; distributed: the relayed outbox). */
   publishedEvents(): Promise<AnyEventEnvelope[]>;
+  /** The local-disk blob store's folder (the gateway's), when files are stored there rather than in S3. */
+  blobDir?: string;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startStandaloneSystem(options: { dataDir?: string; env?: R
   return {
     mode: 'standalone',
     dataDir,
+    blobDir: join(dataDir, 'blobs'),
     api: new ApiClient(`http://127.0.0.1:${modelyard.port}`, TEST_ADMIN_TOKEN),
     sql: async <T,>(text: string, params?: unknown[]) => (await database.query(text, params)) as T[],
     publishedEvents: async () => [...events],
@@ -82,6 +85,8 @@ type ServiceName = 'registry' | 'gateway' | 'ingest' | 'inference' | 'metrics';
 export interface DistributedSystem extends SystemUnderTest {
   processes: Partial<Record<ServiceName, ServiceProcess>>;
   databaseUrl: string;
+  /** MODELYARD_DATA_DIR of every process. */
+  dataDir: string;
   /** Starts a stopped or killed service again with the same configuration. */
   start(name: ServiceName): Promise<ServiceProcess>;
   /** Prometheus text of a service's /metrics. */
@@ -144,6 +149,8 @@ export async function startDistributedSystem(
     mode: 'distributed',
     processes,
     databaseUrl: database.url,
+    dataDir,
+    ...(options.infrastructure ? {} : { blobDir: join(dataDir, 'blobs') }),
     start,
     scrape: async (name) => (await fetch(`http://127.0.0.1:${healthPortOf[name]}/metrics`)).text(),
     api: new ApiClient(`http://127.0.0.1:${httpPort}`, TEST_ADMIN_TOKEN),

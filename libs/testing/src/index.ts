@@ -11,3 +11,4 @@ export * from './stand-ins/openai.stand-in.js';
 export * from './stand-ins/anthropic.stand-in.js';
 export * from './stand-ins/http-endpoint.stand-in.js';
 export type { StandInRecordedRequest, StandInServer } from './stand-ins/stand-in-faults.util.js';
+export * from './raw-http.util.js';
