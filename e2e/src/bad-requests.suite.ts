@@ -90,6 +90,12 @@ export function describeBadRequests(mode: string, start: () => Promise<SystemUnd
         expect((await api.get<ModelDto>(`${BASE}/${model.id}`)).body.description).toBe(model.description);
       });
 
+      it('refuses a body that is not UTF-8 with a 400, rather than storing it mangled', async () => {
+        const latin1 = Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9]), Buffer.from('","type":"llm"}')]);
+        const response = await api.request<ProblemDetails>('POST', BASE, undefined, { body: latin1, headers: { 'content-type': 'application/json' } });
+        expect(expectProblem(response, 400, 'malformed_request').detail).toContain('not valid UTF-8');
+      });
+
       it.each(['q=%00', 'tag=ok&tag=%00', 'sort=%00name', 'type=llm%00'])('refuses ?%s with a 422 naming the parameter', async (query) => {
         const problem = expectProblem(await api.get(`${BASE}?${query}`), 422, 'validation_failed');
         expect(problem.errors![0]!.field).toBe(query.split('=')[0] === 'tag' ? 'tag.1' : query.split('=')[0]);

@@ -15,7 +15,7 @@ import multipart from '@fastify/multipart';
 import { registerConsole } from './console/console-static.util.js';
 import { multipartLimits } from './uploads/upload-limits.constant.js';
 import { answerMethodNotAllowed } from './http/allowed-methods.util.js';
-import { checkRequestInput } from './http/request-input.util.js';
+import { checkRequestInput, utf8JsonParser } from './http/request-input.util.js';
 import { explainMultipartError } from './uploads/upload.exception.js';
 import { documentGatewayProblems } from './openapi/gateway-problems.util.js';
 
@@ -50,6 +50,8 @@ export async function startGateway(platform: Platform, options: GatewayOptions):
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: a text/plain body is refused with 415 instead of failing validation as a string.
   fastify.removeContentTypeParser('text/plain');
+  // In place of the JSON parser Nest would register: the same, refusing bytes that are not UTF-8.
+  app.useBodyParser('application/json', { bodyLimit: config.http.bodyLimitBytes }, utf8JsonParser(fastify));
   // Before any route is added: it learns them all as they are.
   answerMethodNotAllowed(fastify);
   // Every route, before guards, pipes and handlers: refuse what no route can store or even walk

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { checkRequestInput, findInputProblems, MAX_BODY_DEPTH } from './request-input.util.js';
+import Fastify, { type FastifyRequest } from 'fastify';
+import { DomainException } from '@modelyard/platform';
+import { checkRequestInput, findInputProblems, MAX_BODY_DEPTH, utf8JsonParser } from './request-input.util.js';
 
 /** JSON text nested `levels` deep under body.config.parameters.a, as a client would send it. */
 const nestedBody = (levels: number) => JSON.parse(`{"name":"deep","config":{"parameters":{"a":${'['.repeat(levels)}${']'.repeat(levels)}}}}`);
@@ -70,5 +72,27 @@ describe('checkRequestInput', () => {
     expect(problem.status).toBe(422);
     expect(problem.detail).toBe(`The request body nests objects and arrays deeper than ${MAX_BODY_DEPTH} levels, the most Modelyard accepts.`);
     expect(problem.errors).toHaveLength(1);
+  });
+});
+
+describe('utf8JsonParser', () => {
+  const parse = (bytes: Buffer) =>
+    new Promise<{ error: unknown; body: unknown }>((resolve) => {
+      const parser = utf8JsonParser(Fastify()) as (request: FastifyRequest, body: Buffer, done: (error: unknown, body?: unknown) => void) => void;
+      parser({} as FastifyRequest, bytes, (error, body) => resolve({ error, body }));
+    });
+
+  it('parses UTF-8 JSON as Fastify does', async () => {
+    expect(await parse(Buffer.from('{"name":"中文 😀"}'))).toEqual({ error: null, body: { name: '中文 😀' } });
+  });
+
+  it('refuses bytes that are not UTF-8 with a 400, rather than storing U+FFFD in their place', async () => {
+    const { error } = await parse(Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]));
+    expect(error).toBeInstanceOf(DomainException);
+    expect((error as DomainException).toProblem()).toMatchObject({ status: 400, code: 'malformed_request', detail: expect.stringContaining('not valid UTF-8') });
+  });
+
+  it('keeps refusing prototype poisoning', async () => {
+    expect((await parse(Buffer.from('{"__proto__":{"x":1}}'))).error).toBeInstanceOf(Error);
   });
 });
