@@ -10,6 +10,7 @@ import {
   providerEnv,
   startProviderStandIns,
 } from './providers.suite.js';
+import { describeSecretSafety } from './secret-safety.suite.js';
 import { databaseDump, kafkaMessagesSince, redisValues } from './support/leak-search.js';
 import { infrastructureEnv, startDistributedSystem } from './support/system.js';
 
@@ -18,6 +19,7 @@ const serverUrl = requireTestDatabaseUrl();
 // Gateway (validation, sealing) → registry (stored sealed) → BullMQ (sealed in the job) → inference
 // worker (opened for the call) → provider stand-in; usage events on Kafka → metrics.
 describeProviders('distributed: five processes on PostgreSQL, Kafka, Redis, S3', (env) => startDistributedSystem(serverUrl, { infrastructure: true, env }));
+describeSecretSafety('distributed', (env) => startDistributedSystem(serverUrl, { infrastructure: true, env }));
 
 describe('secret hygiene', () => {
   it('never shows a key in clear: not in API answers, logs, Kafka messages, queued jobs or a database dump, error paths included', async () => {
@@ -63,10 +65,22 @@ describe('secret hygiene', () => {
       expect((await create({ name: 'hygiene-wrong', type: 'llm', source: 'openai', provider_model: 'gpt-4o-mini', api_key: wrongKey })).status).toBe(422);
       expect((await create({ name: 'hygiene-far', type: 'llm', source: 'anthropic', api_key: ANTHROPIC_KEY, endpoint: `http://127.0.0.1:${await freePort()}` })).status).toBe(424);
       expect((await create({ name: 'hygiene-ssrf', type: 'llm', source: 'openai', api_key: OPENAI_KEY, endpoint: 'http://169.254.169.254/v1' })).status).toBe(422);
+      // What each provider failure must become at the API, the same for all three kinds of provider:
+      // a status ≥ 400 alone would let a 500 (an unmapped failure) through.
+      const outcomes: Array<[string, number, string | null]> = [
+        ['[[echo-key]]', 422, 'provider_rejected_request'], // the provider's 400, quoting the key
+        ['[[status:401]]', 424, 'provider_auth_failed'],
+        ['[[status:429]]', 429, 'provider_rate_limited'],
+        ['[[status:500]]', 502, 'provider_error'],
+        ['[[drop]]', 502, 'provider_error'],
+        [`[[slow:${PROVIDER_TIMEOUT_MS + 1000}]]`, 504, 'provider_timeout'],
+        ['fine', 200, null],
+      ];
       for (const model of [openai, anthropic, endpoint]) {
-        for (const prompt of ['[[echo-key]]', '[[status:401]]', '[[status:429]]', '[[status:500]]', '[[drop]]', `[[slow:${PROVIDER_TIMEOUT_MS + 1000}]]`, 'fine']) {
+        for (const [prompt, status, code] of outcomes) {
           const answer = await test(model.id, prompt);
-          expect(answer.status).toBeGreaterThanOrEqual(prompt === 'fine' ? 200 : 400);
+          expect({ model: model.name, prompt, status: answer.status }).toEqual({ model: model.name, prompt, status });
+          if (code) expect(answer.body).toMatchObject({ status, code });
         }
       }
       expect((await test(unchecked.id, 'hello')).status).toBe(424);
