@@ -3,6 +3,8 @@ import { BLOB_STORE } from './ports/blob-store.port.js';
 import { DATABASE } from './ports/database.port.js';
 import { EVENT_BUS } from './ports/event-bus.port.js';
 import { JOB_QUEUE } from './ports/job-queue.port.js';
+import { RATE_LIMIT_STORE } from './ports/rate-limit-store.port.js';
+import { SESSION_STORE } from './ports/session-store.port.js';
 import type { Platform } from './platform.js';
 import { SecretCipher } from './secrets/secret-cipher.js';
 
@@ -26,6 +28,8 @@ export class PlatformModule {
       { provide: EVENT_BUS, useValue: platform.eventBus },
       { provide: JOB_QUEUE, useValue: platform.jobQueue },
       { provide: BLOB_STORE, useValue: platform.blobStore },
+      { provide: SESSION_STORE, useValue: platform.sessions },
+      { provide: RATE_LIMIT_STORE, useValue: platform.rateLimits },
       { provide: METRICS, useValue: platform.metrics },
       // Injected by class; a process created without secrets cannot resolve it, and Nest says so at start.
       ...(platform.secrets ? [{ provide: SecretCipher, useValue: platform.secrets }] : []),

@@ -7,19 +7,25 @@ import { PostgresDatabase } from './database/postgres-database.adapter.js';
 import { BullMqJobQueue } from './ports/adapters/bullmq-job-queue.adapter.js';
 import { InProcessEventBus } from './ports/adapters/in-process-event-bus.adapter.js';
 import { InProcessJobQueue } from './ports/adapters/in-process-job-queue.adapter.js';
+import { InProcessRateLimitStore } from './ports/adapters/in-process-rate-limit-store.adapter.js';
+import { InProcessSessionStore } from './ports/adapters/in-process-session-store.adapter.js';
 import { KafkaEventBus } from './ports/adapters/kafka-event-bus.adapter.js';
 import { LocalDiskBlobStore } from './ports/adapters/local-disk-blob-store.adapter.js';
+import { RedisRateLimitStore } from './ports/adapters/redis-rate-limit-store.adapter.js';
+import { RedisSessionStore } from './ports/adapters/redis-session-store.adapter.js';
 import { S3BlobStore } from './ports/adapters/s3-blob-store.adapter.js';
 import type { BlobStore } from './ports/blob-store.port.js';
 import type { Database } from './ports/database.port.js';
 import type { EventBus } from './ports/event-bus.port.js';
 import type { JobQueue } from './ports/job-queue.port.js';
+import type { RateLimitStore } from './ports/rate-limit-store.port.js';
+import type { SessionStore } from './ports/session-store.port.js';
 import { ConfigError } from './config/config.js';
 import { parseSecretKey, SecretCipher } from './secrets/secret-cipher.js';
 import { loadOrCreateKeyFile } from './secrets/secret-key-file.util.js';
 
 /**
- * The adapters behind the four ports, chosen once per process. Service code receives the ports
+ * The adapters behind the ports, chosen once per process. Service code receives the ports
  * through PlatformModule and never learns which adapter it has.
  */
 export interface Platform {
@@ -32,6 +38,10 @@ export interface Platform {
   readonly eventBus: EventBus;
   readonly jobQueue: JobQueue;
   readonly blobStore: BlobStore;
+  /** Signed-in sessions, shared by every gateway replica (Redis when configured). */
+  readonly sessions: SessionStore;
+  /** Rate limits and quotas, exact across every gateway replica (Redis when configured). */
+  readonly rateLimits: RateLimitStore;
   readonly metrics: Metrics;
   /** Seals and opens stored secrets; absent in processes that handle none (the metrics service). */
   readonly secrets: SecretCipher | undefined;
@@ -81,6 +91,8 @@ export async function createPlatform(config: AppConfig, logger: Logger, options:
     ? new KafkaEventBus({ brokers: config.kafka.brokers, clientId, logger })
     : new InProcessEventBus();
   const jobQueue: JobQueue = config.redis.url ? new BullMqJobQueue({ url: config.redis.url, logger, lockDurationMs: config.redis.stallTimeoutMs, stalledIntervalMs: config.redis.stallTimeoutMs }) : new InProcessJobQueue();
+  const sessions: SessionStore = config.redis.url ? new RedisSessionStore({ url: config.redis.url, logger }) : new InProcessSessionStore();
+  const rateLimits: RateLimitStore = config.redis.url ? new RedisRateLimitStore({ url: config.redis.url, logger }) : new InProcessRateLimitStore();
   const blobStore: BlobStore = config.s3 ? new S3BlobStore({ ...config.s3, logger }) : new LocalDiskBlobStore(join(config.dataDir, 'blobs'));
   logger.info(
     {
@@ -88,6 +100,8 @@ export async function createPlatform(config: AppConfig, logger: Logger, options:
       database: database?.kind ?? 'none',
       event_bus: config.kafka.brokers ? 'kafka' : 'in-process',
       job_queue: config.redis.url ? 'bullmq' : 'in-process',
+      session_store: config.redis.url ? 'redis' : 'in-process',
+      rate_limit_store: config.redis.url ? 'redis' : 'in-process',
       blob_store: config.s3 ? 's3' : 'local-disk',
     },
     'platform adapters selected',
@@ -100,6 +114,8 @@ export async function createPlatform(config: AppConfig, logger: Logger, options:
     eventBus,
     jobQueue,
     blobStore,
+    sessions,
+    rateLimits,
     metrics: new Metrics(),
     secrets,
     readinessChecks: {
@@ -107,11 +123,15 @@ export async function createPlatform(config: AppConfig, logger: Logger, options:
       event_bus: () => eventBus.ping(),
       job_queue: () => jobQueue.ping(),
       blob_store: () => blobStore.ping(),
+      session_store: () => sessions.ping(),
+      rate_limit_store: () => rateLimits.ping(),
     },
     async close() {
       // Consumers and workers first (they may still publish or enqueue), storage last.
       await jobQueue.close();
       await eventBus.close();
+      await sessions.close();
+      await rateLimits.close();
       await blobStore.close();
       await database?.close();
     },

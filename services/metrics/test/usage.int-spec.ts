@@ -380,6 +380,6 @@ describe.each(TARGETS)('metrics service: usage statistics on %s', (target, open)
   it('answers its health pattern', async () => {
     const report = await ask(METRICS_PATTERNS.health, {});
     expect(report.status).toBe('ok');
-    expect(Object.keys(report.checks).sort()).toEqual(['blob_store', 'database', 'event_bus', 'job_queue']);
+    expect(Object.keys(report.checks).sort()).toEqual(['blob_store', 'database', 'event_bus', 'job_queue', 'rate_limit_store', 'session_store']);
   });
 });
