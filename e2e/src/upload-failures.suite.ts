@@ -58,9 +58,14 @@ export function describeUploadFailures(label: string, start: (env: Record<string
       return response.body;
     };
     const get = async (system: SystemUnderTest, id: string) => (await system.api.get<ModelDto>(`/api/v1/ai-models/${id}`)).body;
-    /** The model's events as written, in order (the outbox: no wait for the relay). */
+    /** The model's events as written, in order (the outbox: no wait for the relay); other topics' events keyed by it are not counted. */
     const eventsOf = async (system: SystemUnderTest, id: string) =>
-      (await system.sql<{ type: string; envelope: { payload: { from?: string; to?: string } } }>('SELECT type, envelope FROM outbox_events WHERE key = $1 ORDER BY seq', [id])).map(
+      (
+        await system.sql<{ type: string; envelope: { payload: { from?: string; to?: string } } }>(
+          `SELECT type, envelope FROM outbox_events WHERE key = $1 AND type LIKE 'model.%' ORDER BY seq`,
+          [id],
+        )
+      ).map(
         ({ type, envelope }) => (type === 'model.status_changed' ? `${envelope.payload.from}→${envelope.payload.to}` : type),
       );
     /** A request to the upload route, its headers declaring `declared` body bytes, of which `sent` are written. */

@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelDto } from '@modelyard/contracts';
-import { newModelBody } from '@modelyard/testing';
-import { describeUploadFailures } from './upload-failures.suite.js';
-import { startStandaloneSystem } from './support/system.js';
+import { answersOk, ApiClient, freePort, multipartFileBody, newModelBody, openRawHttpRequest, startServiceProcess, waitFor } from '@modelyard/testing';
+import { describeUploadFailures, safetensorsFile } from './upload-failures.suite.js';
+import { REPO_ROOT, startStandaloneSystem, TEST_ADMIN_TOKEN } from './support/system.js';
 
 describeUploadFailures('standalone', (env) => startStandaloneSystem({ env }));
 
@@ -51,4 +51,50 @@ describe('standalone restarted after a kill -9 mid-upload', () => {
       await second.stop();
     }
   }, 60_000);
+});
+
+describe('`npm start` killed with SIGKILL during an upload', () => {
+  it('comes back with the model at its status before and no partial file', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'modelyard-sigkill-'));
+    const port = await freePort();
+    // The built standalone process, as `npm start` runs it; the idle timeout is long, so only the kill ends the upload.
+    const start = () =>
+      startServiceProcess({
+        name: 'standalone',
+        entry: join(REPO_ROOT, 'services/standalone/dist/main.js'),
+        env: { PORT: String(port), MODELYARD_HOST: '127.0.0.1', MODELYARD_DATA_DIR: dataDir, MODELYARD_ADMIN_TOKEN: TEST_ADMIN_TOKEN, MODELYARD_LOG_LEVEL: 'warn', MODELYARD_UPLOAD_IDLE_TIMEOUT_MS: '600000' },
+        ready: () => answersOk(`http://127.0.0.1:${port}/readyz`),
+        timeoutMs: 30_000,
+      });
+    const api = new ApiClient(`http://127.0.0.1:${port}`, TEST_ADMIN_TOKEN);
+    const tmp = join(dataDir, 'blobs', '.tmp');
+    const partial = async () => (await readdir(tmp).catch(() => [] as string[])).filter((name) => !name.startsWith('ping-'));
+    try {
+      const first = await start();
+      const model = (await api.post<ModelDto>('/api/v1/ai-models', newModelBody({ status: 'inactive' }))).body;
+      const body = multipartFileBody({ boundary: 'sigkill', filename: 'w.safetensors', content: safetensorsFile(32 * 1024) });
+      const upload = await openRawHttpRequest(api.baseUrl, {
+        method: 'POST',
+        path: `/api/v1/ai-models/${model.id}/files`,
+        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'multipart/form-data; boundary=sigkill', 'content-length': String(body.whole.length) },
+        body: Buffer.concat([body.head, body.content.subarray(0, 4096)]),
+      });
+      await waitFor(async () => (await api.get<ModelDto>(`/api/v1/ai-models/${model.id}`)).body.status === 'uploading', { timeoutMs: 10_000, description: 'the upload to begin' });
+      await waitFor(async () => (await partial()).length === 1, { description: 'the put to write its temporary file' });
+
+      await first.kill();
+      upload.destroy();
+
+      const second = await start();
+      try {
+        expect((await api.get<ModelDto>(`/api/v1/ai-models/${model.id}`)).body).toMatchObject({ status: 'inactive', progress: null, artifacts: [] });
+        expect(await partial()).toEqual([]);
+        expect((await api.post<ModelDto>(`/api/v1/ai-models/${model.id}/toggle-status`)).body.status).toBe('active');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
