@@ -7,6 +7,7 @@ export const PROBLEM_WHEN: Readonly<Record<number, string>> = {
   400: 'Malformed request (invalid JSON, or a multipart body that is not well-formed).',
   401: 'Missing or invalid bearer token.',
   404: 'No model has this id (malformed ids included).',
+  408: 'An upload received no byte for MODELYARD_UPLOAD_IDLE_TIMEOUT_MS: it was abandoned and nothing was stored.',
   409: 'Conflicts with the stored state (see detail).',
   413: 'Request body over the size limit.',
   415: 'Body is not application/json.',
