@@ -13,3 +13,4 @@ export * from './dto/model-artifacts.dto.js';
 export * from './dto/test-model.dto.js';
 export * from './dto/model-stats.dto.js';
 export * from './secret-origin.util.js';
+export * from './identity/index.js';

@@ -36,6 +36,9 @@ export const JOB_SCHEMAS = {
     call_id: z.uuid(),
     model_id: z.uuid(),
     actor: z.string().min(1),
+    /** The user and API token behind the call, for per-user and per-token usage (absent on older jobs). */
+    user_id: z.uuid().nullable().optional(),
+    token_id: z.uuid().nullable().optional(),
     kind: z.enum(USAGE_KINDS),
     artifact: z.object({ key: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative(), path: z.string() }),
     signature: modelSignatureSchema,
@@ -49,6 +52,8 @@ export const JOB_SCHEMAS = {
     call_id: z.uuid(),
     model_id: z.uuid(),
     actor: z.string().min(1),
+    user_id: z.uuid().nullable().optional(),
+    token_id: z.uuid().nullable().optional(),
     kind: z.enum(USAGE_KINDS),
     target: z.object({
       kind: z.enum(REMOTE_SOURCES),

@@ -21,6 +21,33 @@ export const REGISTRY_PATTERNS = {
   /** Re-seals every stored secret not sealed with the current master key. */
   rotateSecrets: 'registry.secrets.rotate',
   health: 'registry.health',
+  /** Identity: sign-in, the principal behind a session or a token, users, teams, tokens. */
+  signIn: 'registry.identity.sign-in',
+  resolveToken: 'registry.identity.resolve-token',
+  principalOfUser: 'registry.identity.principal-of-user',
+  principalOfBuiltinAdmin: 'registry.identity.principal-of-builtin-admin',
+  touchTokens: 'registry.identity.touch-tokens',
+  listUsers: 'registry.users.list',
+  getUser: 'registry.users.get',
+  createUser: 'registry.users.create',
+  updateUser: 'registry.users.update',
+  deleteUser: 'registry.users.delete',
+  listTeams: 'registry.teams.list',
+  getTeam: 'registry.teams.get',
+  createTeam: 'registry.teams.create',
+  updateTeam: 'registry.teams.update',
+  deleteTeam: 'registry.teams.delete',
+  listTokens: 'registry.tokens.list',
+  createToken: 'registry.tokens.create',
+  revokeToken: 'registry.tokens.revoke',
+  /** Access: a caller's level on a model, and a model's permissions. */
+  modelAccess: 'registry.access.model-level',
+  getModelPermissions: 'registry.access.get-permissions',
+  setModelPermissions: 'registry.access.set-permissions',
+  /** Audit: the log, its verification, and records of what happened at the gateway (sign-out, throttled sign-in). */
+  listAuditEvents: 'registry.audit.list',
+  verifyAudit: 'registry.audit.verify',
+  appendAudit: 'registry.audit.append',
 } as const;
 export type RegistryPattern = (typeof REGISTRY_PATTERNS)[keyof typeof REGISTRY_PATTERNS];
 
@@ -47,6 +74,8 @@ export type MetricsPattern = (typeof METRICS_PATTERNS)[keyof typeof METRICS_PATT
  */
 export const TOPICS = {
   modelEvents: { name: 'modelyard.model-events.v1', partitions: 6 },
+  /** One event per audit record, keyed by the record's target (or actor), in commit order per key. */
+  auditEvents: { name: 'modelyard.audit-events.v1', partitions: 3 },
   /** One event per test or invocation, keyed by model id. High volume: consumers read it in batches. */
   usageEvents: { name: 'modelyard.usage-events.v1', partitions: 6 },
 } as const;

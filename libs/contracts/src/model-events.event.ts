@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MODEL_FRAMEWORKS, MODEL_SOURCES, MODEL_STATUSES, MODEL_TYPES } from './model-enums.constant.js';
 import { TOPICS, type TopicName } from './messaging.constant.js';
+import { AUDIT_ACTIONS, AUDIT_RESULTS, AUDIT_TARGET_TYPES } from './identity/audit.dto.js';
 
 /** What a usage event counts: a test from the console or API, or an invocation by an application. */
 export const USAGE_KINDS = ['test', 'invoke'] as const;
@@ -76,6 +77,23 @@ export const EVENT_SCHEMAS = {
     /** Tokens the provider counted (language models; absent or null where nothing counts tokens). */
     input_tokens: z.number().int().nonnegative().nullable().optional(),
     output_tokens: z.number().int().nonnegative().nullable().optional(),
+    /** The user and the API token behind the call (absent in events from before users existed). */
+    user_id: z.uuid().nullable().optional(),
+    token_id: z.uuid().nullable().optional(),
+  }),
+  /** One audit record as it was committed (see AuditEventDto), for SIEMs and the alerting of issue 16. */
+  'audit.recorded': z.object({
+    seq: z.number().int().positive(),
+    occurred_at: z.iso.datetime({ offset: true }),
+    action: z.enum(AUDIT_ACTIONS),
+    result: z.enum(AUDIT_RESULTS),
+    actor: z.object({ user_id: z.uuid().nullable(), username: z.string(), token_id: z.uuid().nullable() }),
+    target_type: z.enum(AUDIT_TARGET_TYPES).nullable(),
+    target_id: z.string().nullable(),
+    client_ip: z.string().nullable(),
+    request_id: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+    hash: z.string().regex(/^[0-9a-f]{64}$/),
   }),
 } as const;
 
@@ -90,6 +108,7 @@ export const EVENT_TOPICS: Record<EventType, TopicName> = {
   'model.status_changed': TOPICS.modelEvents.name,
   'model.deleted': TOPICS.modelEvents.name,
   'usage.recorded': TOPICS.usageEvents.name,
+  'audit.recorded': TOPICS.auditEvents.name,
 };
 
 /**

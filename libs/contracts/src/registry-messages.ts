@@ -7,13 +7,8 @@ import type { ModelStatsDto, ModelUsageSummary } from './dto/model-stats.dto.js'
 import type { METRICS_PATTERNS } from './messaging.constant.js';
 import type { REGISTRY_PATTERNS } from './messaging.constant.js';
 
-/** Who asks: the name of the API token behind the request, recorded as a model's owner. */
-export interface Actor {
-  name: string;
-}
-
-/** The actor of changes the platform makes itself (imports, a model that fails to load). */
-export const SYSTEM_ACTOR: Actor = { name: 'system' };
+import type { Actor, Caller, IdentityMessages } from './identity/identity-messages.js';
+import type { AccessScope, ModelAccessRecord } from './identity/principal.js';
 
 /**
  * A change of a model's secret as the gateway sends it: sealed there (the clear value never leaves
@@ -34,20 +29,28 @@ export interface SecretRotationDto {
   failed: Array<{ model_id: string; reason: string }>;
 }
 
-/** Request and response of each gateway → registry message pattern. */
-export interface RegistryMessages {
-  [REGISTRY_PATTERNS.listModels]: { request: { query: ListModelsQueryDto }; response: ModelListDto };
-  [REGISTRY_PATTERNS.getModel]: { request: { id: string }; response: ModelDto };
+/**
+ * Request and response of each gateway → registry message pattern. Requests made for a user carry
+ * its access scope (or the whole Caller): the registry's queries of models take it, so a model the
+ * caller may not read is not found. Messages from the platform's own workers carry an Actor only.
+ */
+export interface RegistryMessages extends IdentityMessages {
+  [REGISTRY_PATTERNS.listModels]: { request: { query: ListModelsQueryDto; scope: AccessScope }; response: ModelListDto };
+  [REGISTRY_PATTERNS.getModel]: { request: { id: string; scope: AccessScope }; response: ModelDto };
   /** `secret` absent: none given. The model of a provider without a secret is stored inactive. */
-  [REGISTRY_PATTERNS.createModel]: { request: { actor: Actor; body: StoredCreateModel; secret?: SecretChange }; response: ModelDto };
+  [REGISTRY_PATTERNS.createModel]: { request: { caller: Caller; body: StoredCreateModel; secret?: SecretChange }; response: ModelDto };
   /** `secret` absent: unchanged; null: removed. */
-  [REGISTRY_PATTERNS.updateModel]: { request: { actor: Actor; id: string; body: StoredUpdateModel; secret?: SecretChange }; response: ModelDto };
-  [REGISTRY_PATTERNS.getInvocationTarget]: { request: { id: string }; response: { model: ModelDto; sealed_secret: string | null; secret_origin: string | null } };
+  [REGISTRY_PATTERNS.updateModel]: { request: { caller: Caller; id: string; body: StoredUpdateModel; secret?: SecretChange }; response: ModelDto };
+  /** For the gateway (test calls, its access checks) and the workers: never answered to a user. */
+  [REGISTRY_PATTERNS.getInvocationTarget]: {
+    request: { id: string };
+    response: { model: ModelDto; sealed_secret: string | null; secret_origin: string | null; access: ModelAccessRecord };
+  };
   [REGISTRY_PATTERNS.rotateSecrets]: { request: { actor: Actor }; response: SecretRotationDto };
-  [REGISTRY_PATTERNS.deleteModel]: { request: { actor: Actor; id: string }; response: { deleted: true } };
-  [REGISTRY_PATTERNS.toggleModelStatus]: { request: { actor: Actor; id: string }; response: ModelDto };
+  [REGISTRY_PATTERNS.deleteModel]: { request: { caller: Caller; id: string }; response: { deleted: true } };
+  [REGISTRY_PATTERNS.toggleModelStatus]: { request: { caller: Caller; id: string }; response: ModelDto };
   /** Marks the model `uploading` (409 if it already is); the status before is restored when the transfer ends. */
-  [REGISTRY_PATTERNS.beginUpload]: { request: { actor: Actor; id: string; file: string }; response: ModelDto };
+  [REGISTRY_PATTERNS.beginUpload]: { request: { caller: Caller; id: string; file: string }; response: ModelDto };
   [REGISTRY_PATTERNS.reportProgress]: { request: { id: string; progress: Omit<TransferProgressDto, 'updated_at'> }; response: { ok: true } };
   /**
    * Records stored files and ends the transfer: the status before it (a Hugging Face import: active),
