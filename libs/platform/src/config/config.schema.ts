@@ -49,6 +49,35 @@ export const ENV_SCHEMA = {
     doc: 'Bootstrap admin bearer token. Unset in standalone mode: one is generated on first start, printed once and stored hashed in the data folder. Required by the gateway when it runs as its own process.',
     sensitive: true,
   },
+  MODELYARD_ADMIN_PASSWORD: {
+    schema: z.string().min(10, { error: 'must be at least 10 characters' }).max(256, { error: 'must be at most 256 characters' }).optional(),
+    doc: 'Sets the password of the built-in `admin` user at start-up, so it can sign in to the console with a username and password (or use `npm run set-password -- admin`).',
+    sensitive: true,
+  },
+  MODELYARD_SESSION_TTL_MS: {
+    schema: positiveInt('a positive number of milliseconds').default(12 * 60 * 60 * 1000),
+    doc: 'How long a sign-in session lasts (default 12 hours); sign-out ends it sooner.',
+  },
+  MODELYARD_PASSWORD_SCRYPT_LOG_N: {
+    schema: z.coerce.number({ error: 'must be a whole number from 14 to 20' }).int({ error: 'must be a whole number from 14 to 20' }).min(14, { error: 'must be a whole number from 14 to 20' }).max(20, { error: 'must be a whole number from 14 to 20' }).default(17),
+    doc: 'scrypt cost of password hashes as a power of two (default 17: N = 131072, r = 8, p = 1, OWASP\'s recommendation; about 128 MiB per hash). Old hashes are re-hashed at the next sign-in when it rises.',
+  },
+  MODELYARD_AUTH_CACHE_TTL_MS: {
+    schema: z.coerce.number({ error: 'must be a number of milliseconds from 0 to 1500' }).int({ error: 'must be a whole number of milliseconds' }).min(0, { error: 'must be 0 or more' }).max(1_500, { error: 'must be at most 1500 (a revoked token must be refused within 2 s)' }).default(1_000),
+    doc: 'How long a gateway reuses what a token or session resolved to (user, role, teams, limits) before asking again: a revoked token, a disabled user or a changed role applies on every gateway within this time.',
+  },
+  MODELYARD_SIGNIN_MAX_FAILURES: {
+    schema: positiveInt('a positive number').default(5),
+    doc: 'Failed sign-ins one username may have within MODELYARD_SIGNIN_FAILURE_WINDOW_MS before further attempts are refused with 429 (an address may have four times as many, over all usernames).',
+  },
+  MODELYARD_SIGNIN_FAILURE_WINDOW_MS: {
+    schema: positiveInt('a positive number of milliseconds').default(15 * 60 * 1000),
+    doc: 'The window over which failed sign-ins are counted (default 15 minutes).',
+  },
+  MODELYARD_TRUST_PROXY: {
+    schema: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((value) => value === 'true'),
+    doc: 'true behind a reverse proxy: the client address (audit log, sign-in throttling) is read from X-Forwarded-For. Leave false when clients reach the gateway directly, or they could claim any address.',
+  },
   MODELYARD_LOG_LEVEL: {
     schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     doc: 'Log level.',

@@ -4,7 +4,16 @@ import { ConfigError, loadConfig, requireSetting } from './config.js';
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 8080, bodyLimitBytes: 1048576 });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 8080, bodyLimitBytes: 1048576, trustProxy: false });
+    expect(config.auth).toEqual({
+      adminToken: undefined,
+      adminPassword: undefined,
+      sessionTtlMs: 12 * 3_600_000,
+      passwordScryptLogN: 17,
+      cacheTtlMs: 1_000,
+      signInMaxFailures: 5,
+      signInFailureWindowMs: 900_000,
+    });
     expect(config.log).toEqual({ level: 'info', format: 'json' });
     expect(config.database.url).toBeUndefined();
     expect(config.dataDir).toMatch(/\/data$/);
@@ -23,6 +32,17 @@ describe('loadConfig', () => {
     expect(config.database.url).toBe('postgres://u:p@db:5432/m');
     expect(config.log.level).toBe('debug');
     expect(config.registry.port).toBe(5000);
+  });
+
+  it('keeps the auth cache short enough for a revoked token to be refused within 2 s, and the hash cost in range', () => {
+    expect(() => loadConfig({ MODELYARD_AUTH_CACHE_TTL_MS: '1501' })).toThrow(/MODELYARD_AUTH_CACHE_TTL_MS must be at most 1500/);
+    expect(() => loadConfig({ MODELYARD_PASSWORD_SCRYPT_LOG_N: '13' })).toThrow(/from 14 to 20/);
+    expect(() => loadConfig({ MODELYARD_TRUST_PROXY: 'yes' })).toThrow(/MODELYARD_TRUST_PROXY must be true or false/);
+    expect(loadConfig({ MODELYARD_TRUST_PROXY: 'true', MODELYARD_AUTH_CACHE_TTL_MS: '0' })).toMatchObject({ http: { trustProxy: true }, auth: { cacheTtlMs: 0 } });
+  });
+
+  it('never shows the admin password it refuses', () => {
+    expect(() => loadConfig({ MODELYARD_ADMIN_PASSWORD: 'short-pw' })).toThrow(/MODELYARD_ADMIN_PASSWORD must be at least 10 characters$/);
   });
 
   it('names each bad variable and what it must be, in one error', () => {

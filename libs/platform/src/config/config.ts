@@ -6,10 +6,18 @@ type Env = { [K in EnvName]: z.output<(typeof ENV_SCHEMA)[K]['schema']> };
 
 /** The validated configuration of a Modelyard process, grouped by concern. */
 export interface AppConfig {
-  http: { host: string; port: number; bodyLimitBytes: number };
+  http: { host: string; port: number; bodyLimitBytes: number; trustProxy: boolean };
   dataDir: string;
   database: { url: string | undefined };
-  auth: { adminToken: string | undefined };
+  auth: {
+    adminToken: string | undefined;
+    adminPassword: string | undefined;
+    sessionTtlMs: number;
+    passwordScryptLogN: number;
+    cacheTtlMs: number;
+    signInMaxFailures: number;
+    signInFailureWindowMs: number;
+  };
   log: { level: Env['MODELYARD_LOG_LEVEL']; format: Env['MODELYARD_LOG_FORMAT'] };
   registry: { host: string; port: number; rpcTimeoutMs: number };
   metricsRpc: { host: string; port: number };
@@ -71,10 +79,18 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (problems.length > 0) throw new ConfigError(problems);
   const dataDir = isAbsolute(e.MODELYARD_DATA_DIR) ? e.MODELYARD_DATA_DIR : resolve(e.MODELYARD_DATA_DIR);
   return {
-    http: { host: e.MODELYARD_HOST, port: e.PORT, bodyLimitBytes: e.MODELYARD_BODY_LIMIT_BYTES },
+    http: { host: e.MODELYARD_HOST, port: e.PORT, bodyLimitBytes: e.MODELYARD_BODY_LIMIT_BYTES, trustProxy: e.MODELYARD_TRUST_PROXY },
     dataDir,
     database: { url: e.MODELYARD_DATABASE_URL },
-    auth: { adminToken: e.MODELYARD_ADMIN_TOKEN },
+    auth: {
+      adminToken: e.MODELYARD_ADMIN_TOKEN,
+      adminPassword: e.MODELYARD_ADMIN_PASSWORD,
+      sessionTtlMs: e.MODELYARD_SESSION_TTL_MS,
+      passwordScryptLogN: e.MODELYARD_PASSWORD_SCRYPT_LOG_N,
+      cacheTtlMs: e.MODELYARD_AUTH_CACHE_TTL_MS,
+      signInMaxFailures: e.MODELYARD_SIGNIN_MAX_FAILURES,
+      signInFailureWindowMs: e.MODELYARD_SIGNIN_FAILURE_WINDOW_MS,
+    },
     log: { level: e.MODELYARD_LOG_LEVEL, format: e.MODELYARD_LOG_FORMAT },
     registry: {
       host: e.MODELYARD_REGISTRY_HOST,
