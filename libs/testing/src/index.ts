@@ -12,3 +12,4 @@ export * from './stand-ins/anthropic.stand-in.js';
 export * from './stand-ins/http-endpoint.stand-in.js';
 export type { StandInRecordedRequest, StandInServer } from './stand-ins/stand-in-faults.util.js';
 export * from './raw-http.util.js';
+export * from './caller.factory.js';

@@ -3,16 +3,35 @@ import { CreateModelRegistry1764230400000 } from './migrations/1764230400000-Cre
 import { AddModelArtifacts1764316800000 } from './migrations/1764316800000-AddModelArtifacts.js';
 import { AddModelSecrets1764403200000 } from './migrations/1764403200000-AddModelSecrets.js';
 import { AddSecretOrigin1765000000000 } from './migrations/1765000000000-AddSecretOrigin.js';
+import { AddIdentityAccessAudit1765100000000 } from './migrations/1765100000000-AddIdentityAccessAudit.js';
+import { ModelGrantEntity } from './access/entities/model-grant.entity.js';
+import { AuditChainHeadEntity } from './audit/entities/audit-chain-head.entity.js';
+import { AuditEventEntity } from './audit/entities/audit-event.entity.js';
+import { ApiTokenEntity } from './identity/entities/api-token.entity.js';
+import { TeamMemberEntity } from './identity/entities/team-member.entity.js';
+import { TeamEntity } from './identity/entities/team.entity.js';
+import { UserEntity } from './identity/entities/user.entity.js';
 import { ModelEntity } from './models/entities/model.entity.js';
 import { OutboxEventEntity } from './outbox/entities/outbox-event.entity.js';
 
-export const REGISTRY_ENTITIES = [ModelEntity, OutboxEventEntity];
+export const REGISTRY_ENTITIES = [
+  ModelEntity,
+  OutboxEventEntity,
+  UserEntity,
+  TeamEntity,
+  TeamMemberEntity,
+  ApiTokenEntity,
+  ModelGrantEntity,
+  AuditEventEntity,
+  AuditChainHeadEntity,
+];
 /** In order. A new migration is appended here; a released one is never edited. */
 export const REGISTRY_MIGRATIONS = [
   CreateModelRegistry1764230400000,
   AddModelArtifacts1764316800000,
   AddModelSecrets1764403200000,
   AddSecretOrigin1765000000000,
+  AddIdentityAccessAudit1765100000000,
 ];
 
 const REGISTRY_SCHEMA: ServiceSchema = {

@@ -3,6 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PlatformModule, type Platform } from '@modelyard/platform';
 import { registryDataSourceOptions } from './data-source.js';
 import { RegistryHealthController } from './health/registry-health.controller.js';
+import { AccessModule } from './access/access.module.js';
+import { AuditModule } from './audit/audit.module.js';
+import { IdentityModule } from './identity/identity.module.js';
 import { ModelsModule } from './models/models.module.js';
 
 @Module({})
@@ -16,6 +19,9 @@ export class RegistryModule {
         PlatformModule.forRoot(platform, 'registry'),
         TypeOrmModule.forRoot(registryDataSourceOptions(database)),
         ModelsModule,
+        IdentityModule,
+        AccessModule,
+        AuditModule,
       ],
       controllers: [RegistryHealthController],
     };

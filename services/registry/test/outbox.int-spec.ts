@@ -6,7 +6,8 @@ import { DataSource } from 'typeorm';
 import type { AnyEventEnvelope } from '@modelyard/contracts';
 import { createLogger, createPlatform, InProcessRpcServer, loadConfig, type EventBus, type Platform } from '@modelyard/platform';
 import { runRegistryMigrations, startRegistry, type RegistryApp } from '../src/index.js';
-import { newModelBody, waitFor } from '@modelyard/testing';
+import { builtinAdminCaller, newModelBody, waitFor } from '@modelyard/testing';
+import type { Caller } from '@modelyard/contracts';
 import { OutboxService } from '../src/outbox/outbox.service.js';
 import { ModelsService } from '../src/models/models.service.js';
 
@@ -30,7 +31,7 @@ describe('registry outbox', () => {
   let platform: Platform;
   let bus: SwitchableBus;
   let registry: RegistryApp;
-  const actor = { name: 'admin' };
+  let actor: Caller;
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'modelyard-outbox-'));
@@ -40,6 +41,7 @@ describe('registry outbox', () => {
     platform = { ...base, eventBus: bus };
     await runRegistryMigrations(platform.database!);
     registry = await startRegistry(platform, { strategy: new InProcessRpcServer() });
+    actor = await builtinAdminCaller(registry.app.get(DataSource));
   });
   afterEach(async () => {
     await registry.close();
@@ -72,8 +74,9 @@ describe('registry outbox', () => {
     const created = [];
     for (let i = 0; i < 20; i++) created.push(await models.create(actor, newModelBody()));
     for (const model of created.slice(0, 10)) await models.toggleStatus(actor, model.id);
-    // The relay kept trying (it polls every 50 ms) and recorded why it could not publish.
-    await waitFor(async () => (await count(`SELECT count(*) AS n FROM outbox_events WHERE attempts > 0`)) === 30, {
+    // 30 changes, each a model event and its audit record's event. The relay kept trying (it polls
+    // every 50 ms) and recorded why it could not publish.
+    await waitFor(async () => (await count(`SELECT count(*) AS n FROM outbox_events WHERE attempts > 0`)) === 60, {
       timeoutMs: 5_000,
       description: 'the relay to record failed attempts',
     });
@@ -86,10 +89,12 @@ describe('registry outbox', () => {
       timeoutMs: 5_000,
       description: 'the outbox to drain',
     });
-    expect(bus.published).toHaveLength(30);
-    expect(new Set(bus.published.map((e) => e.id)).size).toBe(30);
+    expect(bus.published).toHaveLength(60);
+    expect(new Set(bus.published.map((e) => e.id)).size).toBe(60);
     for (const model of created.slice(0, 10)) {
-      expect(bus.published.filter((e) => e.key === model.id).map((e) => e.type)).toEqual(['model.created', 'model.status_changed']);
+      const ofModel = bus.published.filter((e) => e.key === model.id);
+      expect(ofModel.map((e) => e.type)).toEqual(['model.created', 'audit.recorded', 'model.status_changed', 'audit.recorded']);
+      expect(ofModel.filter((e) => e.type === 'audit.recorded').map((e) => (e.payload as { action: string }).action)).toEqual(['model.create', 'model.toggle']);
     }
   });
 });

@@ -3,14 +3,16 @@ import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { UPLOAD_LEASE, type AnyEventEnvelope, type ModelDto } from '@modelyard/contracts';
+import { SYSTEM_SCOPE, UPLOAD_LEASE, type AnyEventEnvelope, type Caller, type ModelDto } from '@modelyard/contracts';
 import { createLogger, createPlatform, generateSecretKey, InProcessRpcServer, loadConfig, type Platform, type RunMode } from '@modelyard/platform';
-import { newModelBody } from '@modelyard/testing';
+import { builtinAdminCaller, newModelBody } from '@modelyard/testing';
 import { runRegistryMigrations, startRegistry, type RegistryApp } from '../src/index.js';
+import { ModelQueriesService } from '../src/models/model-queries.service.js';
+import { ModelTransfersService } from '../src/models/model-transfers.service.js';
 import { ModelsService } from '../src/models/models.service.js';
 import { UploadSweepService } from '../src/models/upload-sweep.service.js';
 
-const actor = { name: 'admin' };
+let actor: Caller;
 
 /** A registry on an in-memory database that outlives it, so a test can restart the registry alone. */
 async function startPlatform(mode: RunMode) {
@@ -41,13 +43,25 @@ describe('upload sweep', () => {
   async function start(mode: RunMode) {
     ({ platform, dataDir } = await startPlatform(mode));
     registry = await startRegistry(platform, { strategy: new InProcessRpcServer() });
+    actor = await builtinAdminCaller(registry.app.get(DataSource));
   }
   async function restart() {
     await registry!.close();
     registry = await startRegistry(platform!, { strategy: new InProcessRpcServer() });
   }
   const sql = <T,>(text: string, params: unknown[] = []) => registry!.app.get(DataSource).query<T[]>(text, params);
-  const models = () => registry!.app.get(ModelsService);
+  /** Model changes, transfers and reads, as the registry's services offer them. */
+  const models = () => {
+    const changes = registry!.app.get(ModelsService);
+    const transfers = registry!.app.get(ModelTransfersService);
+    const queries = registry!.app.get(ModelQueriesService);
+    return {
+      create: changes.create.bind(changes),
+      beginUpload: transfers.beginUpload.bind(transfers),
+      reportProgress: transfers.reportProgress.bind(transfers),
+      get: (id: string) => queries.get(id, SYSTEM_SCOPE),
+    };
+  };
   /** Backdates an upload's lease, as if its gateway had stopped renewing it `ageMs` ago. */
   const ageLease = (id: string, ageMs: number) =>
     sql(`UPDATE models SET progress = jsonb_set(progress, '{updated_at}', to_jsonb($2::text)) WHERE id = $1`, [id, new Date(Date.now() - ageMs).toISOString()]);

@@ -20,7 +20,7 @@ const SHUTDOWN_FLUSH_MS = 5_000;
 
 /** The usage event of one finished call: a success when `errorClass` is null. */
 export function usageOfCall(
-  call: { model_id: string; actor: string; kind: UsageKind },
+  call: { model_id: string; actor: string; kind: UsageKind; user_id?: string | null; token_id?: string | null },
   outcome: { latencyMs: number; errorClass: UsageErrorClass | null; worker: string; tokens?: { input_tokens: number | null; output_tokens: number | null } | null },
 ): EventPayload<'usage.recorded'> {
   return {
@@ -32,6 +32,8 @@ export function usageOfCall(
     latency_ms: outcome.latencyMs,
     worker: outcome.worker,
     ...(outcome.tokens !== undefined && { input_tokens: outcome.tokens?.input_tokens ?? null, output_tokens: outcome.tokens?.output_tokens ?? null }),
+    ...(call.user_id != null && { user_id: call.user_id }),
+    ...(call.token_id != null && { token_id: call.token_id }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { CONSUMER_GROUPS, JOB_IDS, JOB_QUEUES, REGISTRY_PATTERNS, TOPICS, type AnyEventEnvelope, type JobEnvelope } from '@modelyard/contracts';
+import { CONSUMER_GROUPS, JOB_IDS, JOB_QUEUES, REGISTRY_PATTERNS, SYSTEM_SCOPE, TOPICS, type AnyEventEnvelope, type JobEnvelope } from '@modelyard/contracts';
 import {
   BLOB_STORE,
   DomainException,
@@ -58,7 +58,7 @@ export class ModelEventsConsumer implements OnApplicationBootstrap, OnApplicatio
   private async enqueueImport(eventId: string, modelId: string, actor: string): Promise<void> {
     let model;
     try {
-      model = await this.registry.send(REGISTRY_PATTERNS.getModel, { id: modelId });
+      model = await this.registry.send(REGISTRY_PATTERNS.getModel, { id: modelId, scope: SYSTEM_SCOPE });
     } catch (error) {
       // Deleted before its import started: nothing to do.
       if (error instanceof DomainException && error.status === 404) return;

@@ -33,9 +33,9 @@ export class ModelCatalogConsumer implements OnApplicationBootstrap, OnApplicati
   }
 
   async apply(event: AnyEventEnvelope): Promise<void> {
-    if (event.type === 'usage.recorded') {
-      // Usage events travel on their own topic, to the UsageConsumer: one here was misrouted.
-      this.logger.warn({ event_id: event.id, type: event.type }, 'usage event on the model-events topic; ignored');
+    if (event.type === 'usage.recorded' || event.type === 'audit.recorded') {
+      // Usage and audit events travel on their own topics: one here was misrouted.
+      this.logger.warn({ event_id: event.id, type: event.type }, 'event of another topic on the model-events topic; ignored');
       return;
     }
     const applied = await this.dataSource.transaction(async (manager) => {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
-import type { ListModelsQueryDto, ModelSortField } from '@modelyard/contracts';
+import type { AccessScope, ListModelsQueryDto, ModelSortField } from '@modelyard/contracts';
+import { readableModelsSql } from '../access/access-scope.util.js';
 import { ModelEntity } from './entities/model.entity.js';
 
 const SORT_COLUMNS: Record<ModelSortField, { column: string; nullable: boolean }> = {
@@ -26,8 +27,13 @@ export function parseSort(sort: ListModelsQueryDto['sort']): { field: ModelSortF
 export class ModelsRepository {
   constructor(@InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>) {}
 
-  findById(id: string, manager?: EntityManager): Promise<ModelEntity | null> {
-    return (manager?.getRepository(ModelEntity) ?? this.models).findOneBy({ id });
+  /**
+   * A model the scope may read; null when it may not (for it, the model does not exist). Reads for
+   * a caller take its scope: there is no unscoped way to read a model for someone.
+   */
+  findReadable(id: string, scope: AccessScope): Promise<ModelEntity | null> {
+    const access = readableModelsSql(scope, 'model');
+    return this.models.createQueryBuilder('model').where('model.id = :id', { id }).andWhere(access.sql, access.params).getOne();
   }
 
   /** A model with its sealed secret, for the workers that call it. */
@@ -45,8 +51,11 @@ export class ModelsRepository {
       .getOne();
   }
 
-  async list(query: ListModelsQueryDto): Promise<{ items: ModelEntity[]; total: number }> {
+  /** The page of models the scope may read: lists, counts and searches never show another. */
+  async list(query: ListModelsQueryDto, scope: AccessScope): Promise<{ items: ModelEntity[]; total: number }> {
     const qb = this.filtered(query);
+    const access = readableModelsSql(scope, 'model');
+    qb.andWhere(access.sql, access.params);
     const { field, direction } = parseSort(query.sort);
     const { column, nullable } = SORT_COLUMNS[field];
     // Unknown latency or accuracy sorts last either way; the id makes the order total, so pages

@@ -2,8 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { DataSource } from 'typeorm';
 import { SYSTEM_ACTOR, UPLOAD_LEASE, type ModelStatus } from '@modelyard/contracts';
 import { BLOB_STORE, LOGGER, PLATFORM, messageOf, type BlobStore, type Logger, type Platform } from '@modelyard/platform';
-import { OutboxRelayService } from '../outbox/outbox-relay.service.js';
-import { OutboxService } from '../outbox/outbox.service.js';
+import { ChangeRunner } from '../changes/change-runner.service.js';
 import { ModelEntity, type StoredProgress } from './entities/model.entity.js';
 import { toModelSnapshot } from './model-response.util.js';
 import { ModelsRepository } from './models.repository.js';
@@ -59,8 +58,7 @@ export class UploadSweepService implements OnApplicationBootstrap, OnApplication
   constructor(
     private readonly dataSource: DataSource,
     private readonly models: ModelsRepository,
-    private readonly outbox: OutboxService,
-    private readonly relay: OutboxRelayService,
+    private readonly changes: ChangeRunner,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(PLATFORM) private readonly platform: Platform,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -93,7 +91,6 @@ export class UploadSweepService implements OnApplicationBootstrap, OnApplication
       const done = await this.restore(candidate.id, cutoff);
       if (done) restored.push(done);
     }
-    if (restored.length) this.relay.wake();
     const removed = withBlobs ? await this.blobs.removeAbandonedPuts(cutoff) : [];
     for (const line of removed) this.logger.info({ removed: line }, 'removed partial data of an abandoned upload');
     return { restored, removed };
@@ -112,9 +109,9 @@ export class UploadSweepService implements OnApplicationBootstrap, OnApplication
 
   /** Ends one abandoned upload, checked again under the row lock: it may have renewed its lease or ended meanwhile. */
   private async restore(id: string, cutoff: Date): Promise<UploadSweepResult['restored'][number] | null> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.changes.run(SYSTEM_ACTOR, async (manager) => {
       const model = await this.models.findForUpdate(id, manager);
-      if (!model || model.status !== 'uploading' || model.importSpec || !uploadLeaseLapsed(model.progress, cutoff)) return null;
+      if (!model || model.status !== 'uploading' || model.importSpec || !uploadLeaseLapsed(model.progress, cutoff)) return { result: null };
       const renewed = model.progress?.updated_at ? Date.parse(model.progress.updated_at) : NaN;
       const staleMs = Number.isNaN(renewed) ? null : Date.now() - renewed;
       const file = model.progress?.current_file ?? null;
@@ -123,14 +120,23 @@ export class UploadSweepService implements OnApplicationBootstrap, OnApplication
       model.statusMessage = null;
       model.progress = null;
       const saved = await manager.save(model);
-      await this.outbox.append(manager, [
-        { type: 'model.status_changed', key: id, payload: { actor: SYSTEM_ACTOR.name, model: toModelSnapshot(saved), from, to: saved.status } },
-      ]);
       this.logger.warn(
         { model_id: id, stale_ms: staleMs, file, to: saved.status },
         'upload abandoned (its gateway stopped renewing it): model restored to its status before',
       );
-      return { id, to: saved.status, stale_ms: staleMs };
+      return {
+        result: { id, to: saved.status, stale_ms: staleMs },
+        events: [{ type: 'model.status_changed', key: id, payload: { actor: SYSTEM_ACTOR.name, model: toModelSnapshot(saved), from, to: saved.status } }],
+        audit: [
+          {
+            action: 'model.file.upload',
+            result: 'failure',
+            target_type: 'model',
+            target_id: id,
+            details: { name: saved.name, message: 'abandoned: its gateway stopped renewing the upload', file, stale_ms: staleMs },
+          },
+        ],
+      };
     });
   }
 

@@ -33,6 +33,8 @@ export class OutboxService {
         envelope: envelope as OutboxEventEntity['envelope'],
       });
     });
-    await manager.insert(OutboxEventEntity, rows);
+    // TypeORM's deep-partial insert type cannot follow a union of payloads with open records
+    // (audit details); the rows are whole entities, validated above.
+    await manager.insert(OutboxEventEntity, rows as unknown as Parameters<EntityManager['insert']>[1]);
   }
 }

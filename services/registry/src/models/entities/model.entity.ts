@@ -4,6 +4,8 @@ import {
   CreateDateColumn,
   Entity,
   Index,
+  JoinColumn,
+  ManyToOne,
   PrimaryGeneratedColumn,
   Unique,
   UpdateDateColumn,
@@ -16,8 +18,10 @@ import type {
   ModelSource,
   ModelStatus,
   ModelType,
+  ModelVisibility,
   TransferProgressDto,
 } from '@modelyard/contracts';
+import { UserEntity } from '../../identity/entities/user.entity.js';
 
 /** A transfer in progress, with the status to return to when it ends (never shown by the API). */
 export interface StoredProgress extends TransferProgressDto {
@@ -47,6 +51,9 @@ export interface StoredImport extends HuggingFaceImportDto {
 @Check('ck_models_secret', `"has_secret" = ("secret" IS NOT NULL)`)
 @Check('ck_models_secret_origin', `("secret" IS NULL) = ("secret_origin" IS NULL)`)
 @Check('ck_models_accuracy', `"accuracy" IS NULL OR ("accuracy" >= 0 AND "accuracy" <= 1)`)
+@Check('ck_models_visibility', `"visibility" IN ('private','internal')`)
+@Index('ix_models_owner', ['ownerId'])
+@Index('ix_models_visibility', ['visibility'])
 @Index('ix_models_type_status_created', ['type', 'status', 'createdAt', 'id'])
 @Index('ix_models_status_created', ['status', 'createdAt', 'id'])
 @Index('ix_models_created', ['createdAt', 'id'])
@@ -104,8 +111,20 @@ export class ModelEntity {
   @Column({ name: 'latency_ms', type: 'double precision', nullable: true })
   latencyMs!: number | null;
 
+  /** The creator's username, as it was then (shown as `owner`). */
   @Column({ type: 'varchar', length: 200 })
   owner!: string;
+
+  /** The owning user, who has `manage` on the model; null once that user is deleted. */
+  @Column({ name: 'owner_id', type: 'uuid', nullable: true })
+  ownerId!: string | null;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'SET NULL', onUpdate: 'NO ACTION' })
+  @JoinColumn({ name: 'owner_id', foreignKeyConstraintName: 'fk_models_owner' })
+  ownerUser?: UserEntity;
+
+  @Column({ type: 'varchar', length: 16, default: 'private' })
+  visibility!: ModelVisibility;
 
   @Column({ type: 'varchar', length: 200, nullable: true })
   license!: string | null;

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { DomainException } from '@modelyard/platform';
 import { DEFAULT_HTTP_ENDPOINT_CONFIG, type CreateModelDto } from '@modelyard/contracts';
 import { ModelEntity } from './entities/model.entity.js';
-import { applyImportedMetadata, checkSourceFields, importSpecOf, mergeConfig, normalizeTags, toggledStatus } from './models.service.js';
+import { applyImportedMetadata, checkSourceFields, importSpecOf, mergeConfig, normalizeTags, toggledStatus } from './model-rules.util.js';
 
 describe('toggledStatus', () => {
   it('switches active and inactive both ways', () => {
