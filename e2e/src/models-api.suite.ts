@@ -378,8 +378,13 @@ export function describeModelsApi(mode: string, start: () => Promise<SystemUnder
         await api.post(BASE, newModelBody({ name: model.name, version: model.version })); // 409, rolled back
         await api.patch(`${BASE}/${model.id}`, { type: 'robot' }); // 422, never reaches the database
         await api.delete(`${BASE}/${model.id}`);
-        const rows = await system.sql<{ type: string }>(`SELECT type FROM outbox_events WHERE key = $1 ORDER BY seq`, [model.id]);
+        const rows = await system.sql<{ type: string }>(`SELECT type FROM outbox_events WHERE key = $1 AND topic = 'modelyard.model-events.v1' ORDER BY seq`, [model.id]);
         expect(rows.map((r) => r.type)).toEqual(['model.created', 'model.updated', 'model.status_changed', 'model.deleted']);
+        // Each committed change has its audit record (announced on the audit topic too); refused ones have none.
+        const audit = await system.sql<{ action: string }>(`SELECT action FROM audit_events WHERE target_id = $1 ORDER BY seq`, [model.id]);
+        expect(audit.map((r) => r.action)).toEqual(['model.create', 'model.update', 'model.toggle', 'model.delete']);
+        const announced = await system.sql<{ n: string }>(`SELECT count(*) AS n FROM outbox_events WHERE key = $1 AND type = 'audit.recorded'`, [model.id]);
+        expect(Number(announced[0]!.n)).toBe(4);
       });
 
       it('relays every event to the bus with the actor and the model id as key', async () => {

@@ -34,11 +34,11 @@ describe('standalone persistence', () => {
     const second = await startStandaloneSystem({ dataDir });
     try {
       expect((await second.api.get(`/api/v1/ai-models/${created.id}`)).body).toEqual(edited);
-      const events = await second.sql<{ type: string }>('SELECT type FROM outbox_events WHERE key = $1 ORDER BY seq', [created.id]);
+      const events = await second.sql<{ type: string }>(`SELECT type FROM outbox_events WHERE key = $1 AND topic = 'modelyard.model-events.v1' ORDER BY seq`, [created.id]);
       expect(events.map((e) => e.type)).toEqual(['model.created', 'model.updated']);
       // The migration ran once; the second start found the schema up to date.
       const migrations = await second.sql<{ name: string }>('SELECT name FROM registry_migrations');
-      expect(migrations.map((m) => m.name)).toEqual(['CreateModelRegistry1764230400000', 'AddModelArtifacts1764316800000', 'AddModelSecrets1764403200000', 'AddSecretOrigin1765000000000']);
+      expect(migrations.map((m) => m.name)).toEqual(['CreateModelRegistry1764230400000', 'AddModelArtifacts1764316800000', 'AddModelSecrets1764403200000', 'AddSecretOrigin1765000000000', 'AddIdentityAccessAudit1765100000000']);
     } finally {
       await second.stop();
     }

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProblemDto, TensorValueDto } from '@modelyard/contracts';
 import {
@@ -11,6 +13,7 @@ import {
 } from '@modelyard/platform';
 import type { ApiTokens } from './auth/admin-token.js';
 import { GatewayModule, type GatewayTransports } from './gateway.module.js';
+import type { AuthenticatedRequest } from './auth/permissions.guard.js';
 import multipart from '@fastify/multipart';
 import { registerConsole } from './console/console-static.util.js';
 import { multipartLimits } from './uploads/upload-limits.constant.js';
@@ -18,6 +21,14 @@ import { answerMethodNotAllowed } from './http/allowed-methods.util.js';
 import { checkRequestInput, utf8JsonParser } from './http/request-input.util.js';
 import { explainMultipartError } from './uploads/upload.exception.js';
 import { documentGatewayProblems } from './openapi/gateway-problems.util.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The request id: the caller's X-Request-Id when it is a sane token, else a new UUID. */
+export function requestIdOf(header: string | string[] | undefined): string {
+  const given = Array.isArray(header) ? header[0] : header;
+  return given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
+}
 
 export interface GatewayApp {
   app: NestFastifyApplication;
@@ -38,6 +49,10 @@ export async function startGateway(platform: Platform, options: GatewayOptions):
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true },
+    // The client address of the audit log and the sign-in throttle: X-Forwarded-For only behind a proxy.
+    trustProxy: config.http.trustProxy,
+    // A caller's X-Request-Id (when sane) ties our records to its own; otherwise a fresh UUID.
+    genReqId: (request: IncomingMessage) => requestIdOf(request.headers['x-request-id']),
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(platform, options.transports, options.tokens),
@@ -59,6 +74,10 @@ export async function startGateway(platform: Platform, options: GatewayOptions):
   fastify.addHook('preValidation', (request, _reply, done) => done(checkRequestInput(request) ?? undefined));
   const consoleServing = await registerConsole(fastify);
   if (!consoleServing.served) logger.warn(`web console not served: ${consoleServing.reason}`);
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    void reply.header('x-request-id', String(request.id));
+    done(null, payload);
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route template, not the URL: one series per route, however many model ids there are.
     const route = request.routeOptions.url ?? 'unmatched';
@@ -67,7 +86,15 @@ export async function startGateway(platform: Platform, options: GatewayOptions):
       reply.elapsedTime / 1000,
     );
     logger.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+        request_id: request.id,
+        user: (request as AuthenticatedRequest).caller?.principal.username,
+        token_id: (request as AuthenticatedRequest).caller?.principal.token_id ?? undefined,
+      },
       'request',
     );
     done();

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from
 import { REGISTRY_PATTERNS, type Actor, type SecretRotationDto } from '@modelyard/contracts';
 import { RegistryClient } from '@modelyard/platform';
 import { CurrentActor } from '../auth/current-actor.decorator.js';
+import { RequirePermission } from '../auth/require-permission.decorator.js';
 import { ApiProblems } from '../openapi/api-problems.decorator.js';
 
 class RotationFailureDto {
@@ -25,6 +26,7 @@ export class SecretsAdminController {
   constructor(private readonly registry: RegistryClient) {}
 
   @Post('rotate')
+  @RequirePermission('secrets.rotate')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Re-seal stored secrets with the current master key',

@@ -1,7 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Actor } from '@modelyard/contracts';
 import { requireSetting, type AppConfig, type RunMode } from '@modelyard/platform';
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
@@ -10,8 +9,9 @@ const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8
 export const ADMIN_TOKEN_HASH_FILE = 'admin-token.sha256';
 
 /**
- * The bearer tokens the gateway accepts. Only their SHA-256 digests are held; a presented token is
- * hashed and compared in constant time, so neither its length nor its content leaks by timing.
+ * The bootstrap admin token(s): they stand for the built-in admin user. Only their SHA-256 digests
+ * are held; a presented token is hashed and compared in constant time, so neither its length nor
+ * its content leaks by timing.
  */
 export class ApiTokens {
   constructor(private readonly tokens: ReadonlyArray<{ name: string; digest: Buffer }>) {}
@@ -20,12 +20,12 @@ export class ApiTokens {
     return new ApiTokens(entries.map((e) => ({ name: e.name, digest: sha256(e.token) })));
   }
 
-  /** The actor a presented token stands for, or null. Every stored digest is compared. */
-  authenticate(presented: string): Actor | null {
+  /** Whether a presented token is a bootstrap token. Every stored digest is compared. */
+  authenticate(presented: string): boolean {
     const digest = sha256(presented);
-    let match: Actor | null = null;
+    let match = false;
     for (const token of this.tokens) {
-      if (timingSafeEqual(digest, token.digest) && !match) match = { name: token.name };
+      if (timingSafeEqual(digest, token.digest)) match = true;
     }
     return match;
   }

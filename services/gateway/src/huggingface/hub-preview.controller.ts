@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiT
 import { HubApiError, listFiles, modelInfo } from '@huggingface/hub';
 import { isHubRepoId } from '@modelyard/contracts';
 import { APP_CONFIG, DomainException, messageOf, type AppConfig } from '@modelyard/platform';
+import { RequirePermission } from '../auth/require-permission.decorator.js';
 import { ApiProblems } from '../openapi/api-problems.decorator.js';
 
 /** A preview lists at most this many files: enough to choose, bounded for repos with thousands. */
@@ -34,6 +35,7 @@ export class HubModelPreviewDto {
 @ApiTags('Hugging Face')
 @ApiBearerAuth()
 @ApiProblems(401, 404, 422, 502)
+@RequirePermission('hub.preview')
 @Controller('api/v1/huggingface/models')
 export class HubPreviewController {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}

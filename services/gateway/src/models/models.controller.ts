@@ -7,10 +7,12 @@ import {
   ModelListDto,
   REGISTRY_PATTERNS,
   UpdateModelDto,
-  type Actor,
+  type Caller,
 } from '@modelyard/contracts';
 import { RegistryClient } from '@modelyard/platform';
-import { CurrentActor } from '../auth/current-actor.decorator.js';
+import { ModelLevelsService } from '../access/model-levels.service.js';
+import { CurrentCaller } from '../auth/current-actor.decorator.js';
+import { RequirePermission } from '../auth/require-permission.decorator.js';
 import { UsageSummariesService } from '../stats/usage-summaries.service.js';
 import { ModelCredentialsService } from '../credentials/model-credentials.service.js';
 import { InvocationTargetsService } from '../invocations/invocation-targets.service.js';
@@ -30,22 +32,25 @@ export class ModelsController {
     private readonly usage: UsageSummariesService,
     private readonly credentials: ModelCredentialsService,
     private readonly targets: InvocationTargetsService,
+    private readonly levels: ModelLevelsService,
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List models', description: 'Filter, search, sort and page through the registered models.' })
+  @RequirePermission('models.list')
+  @ApiOperation({ summary: 'List models', description: 'Filter, search, sort and page through the models you may read (others are not listed or counted).' })
   @ApiOkResponse({ type: ModelListDto })
   @ApiProblems(422)
-  async list(@Query() query: ListModelsQueryDto): Promise<ModelListDto> {
-    const page = await this.registry.send(REGISTRY_PATTERNS.listModels, { query });
+  async list(@CurrentCaller() caller: Caller, @Query() query: ListModelsQueryDto): Promise<ModelListDto> {
+    const page = await this.registry.send(REGISTRY_PATTERNS.listModels, { query, scope: caller.scope });
     return { ...page, items: await this.usage.enrich(page.items) };
   }
 
   @Post()
+  @RequirePermission('models.create')
   @ApiOperation({
     summary: 'Register a model',
     description:
-      'Stores a model record. The calling token becomes its owner. (name, version) must be unique. ' +
+      'Stores a model record, owned by the caller (who manages it; it is private until shared). (name, version) must be unique. ' +
       'OpenAI and Anthropic models: `api_key` is checked with the provider first (422 when it refuses the key or the model, 424 when it cannot be reached; ' +
       '`validate: false` skips the check), then stored encrypted and never returned. Without a key the model is stored inactive. ' +
       'Endpoints that resolve to loopback, private, link-local or cloud-metadata addresses are refused (422) unless allowed by MODELYARD_ALLOWED_ENDPOINT_HOSTS.',
@@ -53,21 +58,23 @@ export class ModelsController {
   @ApiBody({ type: CreateModelDto })
   @ApiCreatedResponse({ type: ModelDto })
   @ApiProblems(400, 409, 413, 415, 422, 424, 429)
-  async create(@CurrentActor() actor: Actor, @Body() body: CreateModelDto): Promise<ModelDto> {
+  async create(@CurrentCaller() caller: Caller, @Body() body: CreateModelDto): Promise<ModelDto> {
     const { stored, secret } = await this.credentials.prepareCreate(body);
-    return this.usage.enrichOne(await this.registry.send(REGISTRY_PATTERNS.createModel, { actor, body: stored, ...(secret !== undefined && { secret }) }));
+    return this.usage.enrichOne(await this.registry.send(REGISTRY_PATTERNS.createModel, { caller, body: stored, ...(secret !== undefined && { secret }) }));
   }
 
   @Get(':id')
+  @RequirePermission('models.read')
   @ApiOperation({ summary: 'Get a model' })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: ModelDto })
   @ApiProblems(404)
-  async get(@Param('id') id: string): Promise<ModelDto> {
-    return this.usage.enrichOne(await this.registry.send(REGISTRY_PATTERNS.getModel, { id }));
+  async get(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<ModelDto> {
+    return this.usage.enrichOne(await this.registry.send(REGISTRY_PATTERNS.getModel, { id, scope: caller.scope }));
   }
 
   @Patch(':id')
+  @RequirePermission('models.edit')
   @ApiOperation({
     summary: 'Edit a model',
     description:
@@ -78,25 +85,28 @@ export class ModelsController {
   @ApiBody({ type: UpdateModelDto })
   @ApiOkResponse({ type: ModelDto })
   @ApiProblems(400, 404, 409, 413, 415, 422, 424, 429)
-  async update(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() body: UpdateModelDto): Promise<ModelDto> {
+  async update(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() body: UpdateModelDto): Promise<ModelDto> {
     const { stored, secret } = await this.credentials.prepareUpdate(id, body);
-    const model = await this.registry.send(REGISTRY_PATTERNS.updateModel, { actor, id, body: stored, ...(secret !== undefined && { secret }) });
+    const model = await this.registry.send(REGISTRY_PATTERNS.updateModel, { caller, id, body: stored, ...(secret !== undefined && { secret }) });
     this.targets.forget(model.id);
     return this.usage.enrichOne(model);
   }
 
   @Delete(':id')
+  @RequirePermission('models.delete')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a model' })
   @ApiParam(ID_PARAM)
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiProblems(404)
-  async delete(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<void> {
-    await this.registry.send(REGISTRY_PATTERNS.deleteModel, { actor, id });
+  async delete(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<void> {
+    await this.registry.send(REGISTRY_PATTERNS.deleteModel, { caller, id });
     this.targets.forget(id);
+    this.levels.forgetAll();
   }
 
   @Post(':id/toggle-status')
+  @RequirePermission('models.edit')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Switch a model on or off',
@@ -105,8 +115,8 @@ export class ModelsController {
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: ModelDto })
   @ApiProblems(404, 409)
-  async toggleStatus(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<ModelDto> {
-    const model = await this.registry.send(REGISTRY_PATTERNS.toggleModelStatus, { actor, id });
+  async toggleStatus(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<ModelDto> {
+    const model = await this.registry.send(REGISTRY_PATTERNS.toggleModelStatus, { caller, id });
     this.targets.forget(model.id);
     return this.usage.enrichOne(model);
   }

@@ -1,7 +1,9 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { METRICS_PATTERNS, ModelStatsDto, ModelStatsQueryDto, REGISTRY_PATTERNS } from '@modelyard/contracts';
+import { METRICS_PATTERNS, ModelStatsDto, ModelStatsQueryDto, REGISTRY_PATTERNS, type Caller } from '@modelyard/contracts';
 import { DomainException, CommonErrorCode, MetricsClient, RegistryClient } from '@modelyard/platform';
+import { CurrentCaller } from '../auth/current-actor.decorator.js';
+import { RequirePermission } from '../auth/require-permission.decorator.js';
 import { ApiProblems } from '../openapi/api-problems.decorator.js';
 
 const HOUR_MS = 3_600_000;
@@ -17,6 +19,7 @@ export class ModelStatsController {
   ) {}
 
   @Get(':id/stats')
+  @RequirePermission('models.read')
   @ApiOperation({
     summary: 'Usage statistics of a model',
     description:
@@ -26,8 +29,8 @@ export class ModelStatsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: ModelStatsDto })
   @ApiProblems(404, 422)
-  async stats(@Param('id') id: string, @Query() query: ModelStatsQueryDto): Promise<ModelStatsDto> {
-    const model = await this.registry.send(REGISTRY_PATTERNS.getModel, { id });
+  async stats(@CurrentCaller() caller: Caller, @Param('id') id: string, @Query() query: ModelStatsQueryDto): Promise<ModelStatsDto> {
+    const model = await this.registry.send(REGISTRY_PATTERNS.getModel, { id, scope: caller.scope });
     const to = query.to ?? new Date();
     const from = query.from ?? new Date(to.getTime() - HOUR_MS);
     if (from >= to) {

@@ -1,9 +1,10 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ModelDto, type Actor } from '@modelyard/contracts';
+import { ModelDto, type Caller } from '@modelyard/contracts';
 import { UPLOADABLE_EXTENSIONS } from '@modelyard/model-formats';
-import { CurrentActor } from '../auth/current-actor.decorator.js';
+import { CurrentCaller } from '../auth/current-actor.decorator.js';
+import { RequirePermission } from '../auth/require-permission.decorator.js';
 import { ApiProblems } from '../openapi/api-problems.decorator.js';
 import { UsageSummariesService } from '../stats/usage-summaries.service.js';
 import { ModelFilesService } from './model-files.service.js';
@@ -20,6 +21,7 @@ export class ModelFilesController {
   ) {}
 
   @Post(':id/files')
+  @RequirePermission('models.edit')
   @HttpCode(201)
   @ApiOperation({
     summary: 'Upload a model file',
@@ -36,7 +38,7 @@ export class ModelFilesController {
   @ApiCreatedResponse({ type: ModelDto, description: 'The model with the file among its artifacts.' })
   @ApiProblems(404, 408, 409, 413, 415, 422)
   async upload(
-    @CurrentActor() actor: Actor,
+    @CurrentCaller() caller: Caller,
     @Param('id') id: string,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -47,7 +49,7 @@ export class ModelFilesController {
       // A client that sends the headers and then nothing (or a body cut before the file part) ends here too.
       const file = await watchdog.guard(request.file());
       if (!file) throw UploadException.noFile();
-      return this.usage.enrichOne(await this.files.upload(actor, id, file, watchdog));
+      return this.usage.enrichOne(await this.files.upload(caller, id, file, watchdog));
     } finally {
       watchdog.dispose();
     }

@@ -10,6 +10,9 @@ import type { InvocationTargetsService } from '../invocations/invocation-targets
 import { ModelFilesService } from './model-files.service.js';
 import { MULTIPART_OVERHEAD_BYTES } from './upload-limits.constant.js';
 import { UploadWatchdog } from './upload-watchdog.util.js';
+import { callerFor } from '@modelyard/testing';
+
+const CALLER = callerFor({ user_id: '00000000-0000-4000-8000-000000000001', username: 'admin', role: 'admin' });
 
 const ID = '6f1c1d4e-2b1a-4c44-9a55-0c6f0a2b9e10';
 const LIMIT = 64 * 1024;
@@ -96,7 +99,7 @@ describe('ModelFilesService', () => {
       const { service, calls, watchdog } = setUp(UPLOAD_LEASE.renewMs * 10);
       const source = new PassThrough();
       const bytes = safetensors(100);
-      const uploading = service.upload({ name: 'admin' }, ID, fileOf('w.safetensors', source), watchdog);
+      const uploading = service.upload(CALLER, ID, fileOf('w.safetensors', source), watchdog);
       await jest.advanceTimersByTimeAsync(0);
 
       await jest.advanceTimersByTimeAsync(UPLOAD_LEASE.renewMs * 3);
@@ -114,11 +117,11 @@ describe('ModelFilesService', () => {
       const source = new PassThrough();
       source.end(safetensors(LIMIT).subarray(0, LIMIT));
 
-      const error = await service.upload({ name: 'admin' }, ID, fileOf('w.safetensors', source, true), watchdog).catch((e: unknown) => e);
+      const error = await service.upload(CALLER, ID, fileOf('w.safetensors', source, true), watchdog).catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(DomainException);
       expect(error).toMatchObject({ status: 413, code: 'upload_too_large' });
-      expect(calls(REGISTRY_PATTERNS.markFailed)).toEqual([{ actor: { name: 'admin' }, id: ID, message: 'upload failed', outcome: 'restore' }]);
+      expect(calls(REGISTRY_PATTERNS.markFailed)).toEqual([{ actor: CALLER.actor, id: ID, message: 'upload failed', outcome: 'restore' }]);
       expect(deleted).toHaveLength(1);
     });
 
@@ -128,7 +131,7 @@ describe('ModelFilesService', () => {
       const bytes = safetensors(1000);
       source.end(bytes.subarray(0, bytes.length - 10));
 
-      const error = await service.upload({ name: 'admin' }, ID, fileOf('w.safetensors', source), watchdog).catch((e: unknown) => e);
+      const error = await service.upload(CALLER, ID, fileOf('w.safetensors', source), watchdog).catch((e: unknown) => e);
 
       expect(error).toMatchObject({ status: 422, code: 'upload_invalid_file', errors: [{ field: 'file' }] });
       expect((error as DomainException).detail).toMatch(/truncated: the tensors end at byte \d+, but the file has \d+ bytes/);
@@ -140,7 +143,7 @@ describe('ModelFilesService', () => {
       const { service, calls, deleted, watchdog, response } = setUp();
       const source = new PassThrough();
       source.write(safetensors(1000).subarray(0, 100));
-      const uploading = service.upload({ name: 'admin' }, ID, fileOf('w.safetensors', source), watchdog).catch((e: unknown) => e);
+      const uploading = service.upload(CALLER, ID, fileOf('w.safetensors', source), watchdog).catch((e: unknown) => e);
       await new Promise((resolve) => setImmediate(resolve));
 
       response.emit('close');
@@ -159,7 +162,7 @@ describe('ModelFilesService', () => {
     ])('refuses the file name %j with 422 naming file, before the model is touched', async (name, reason) => {
       const { service, send, watchdog } = setUp();
 
-      const error = await service.upload({ name: 'admin' }, ID, fileOf(name, new PassThrough()), watchdog).catch((e: unknown) => e);
+      const error = await service.upload(CALLER, ID, fileOf(name, new PassThrough()), watchdog).catch((e: unknown) => e);
 
       expect(error).toMatchObject({ status: 422, code: 'upload_invalid_file_name', errors: [{ field: 'file', detail: expect.stringMatching(reason) }] });
       expect(send).not.toHaveBeenCalled();

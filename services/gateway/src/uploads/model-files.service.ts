@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { REGISTRY_PATTERNS, UPLOAD_LEASE, type Actor, type ModelDto } from '@modelyard/contracts';
+import { REGISTRY_PATTERNS, UPLOAD_LEASE, type Caller, type ModelDto } from '@modelyard/contracts';
 import { checkRepoFilePath, InvalidModelFileError, storeArtifact, uploadableExtensionOf } from '@modelyard/model-formats';
 import { APP_CONFIG, BLOB_STORE, LOGGER, RegistryClient, type AppConfig, type BlobStore, type Logger } from '@modelyard/platform';
 import { InvocationTargetsService } from '../invocations/invocation-targets.service.js';
@@ -44,7 +44,8 @@ export class ModelFilesService {
     return new UploadWatchdog(request.raw, reply.raw, this.config.ingest.uploadIdleTimeoutMs);
   }
 
-  async upload(actor: Actor, id: string, file: MultipartFile, watchdog: UploadWatchdog): Promise<ModelDto> {
+  async upload(caller: Caller, id: string, file: MultipartFile, watchdog: UploadWatchdog): Promise<ModelDto> {
+    const { actor } = caller;
     // From here a stall or a disconnect fails the file stream, whatever the upload is waiting for.
     watchdog.watch(file.file);
     const name = file.filename;
@@ -52,7 +53,7 @@ export class ModelFilesService {
     if (unsafe) throw UploadException.invalidFileName(unsafe);
     if (!uploadableExtensionOf(name)) throw UploadException.unsupportedExtension(name);
 
-    const before = await this.registry.send(REGISTRY_PATTERNS.beginUpload, { actor, id, file: name });
+    const before = await this.registry.send(REGISTRY_PATTERNS.beginUpload, { caller, id, file: name });
     // Test calls see the upload (409 while it runs), then the new file.
     this.targets.forget(before.id);
     const key = `models/${id}/uploads/${randomUUID()}/${name}`;
