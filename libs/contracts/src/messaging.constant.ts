@@ -40,6 +40,8 @@ export const REGISTRY_PATTERNS = {
   listTokens: 'registry.tokens.list',
   createToken: 'registry.tokens.create',
   revokeToken: 'registry.tokens.revoke',
+  /** Names of tokens by id, for usage statistics (which know only the ids). */
+  tokenRefs: 'registry.tokens.refs',
   /** Access: a caller's level on a model, and a model's permissions. */
   modelAccess: 'registry.access.model-level',
   getModelPermissions: 'registry.access.get-permissions',
@@ -64,6 +66,9 @@ export const UPLOAD_LEASE = { renewMs: 5_000, staleMs: 30_000 } as const;
 export const METRICS_PATTERNS = {
   modelStats: 'metrics.models.stats',
   modelSummaries: 'metrics.models.summaries',
+  /** Usage per user and per API token across all models (the gateway's usage routes). */
+  usageByUser: 'metrics.usage.by-user',
+  usageByToken: 'metrics.usage.by-token',
   health: 'metrics.health',
 } as const;
 export type MetricsPattern = (typeof METRICS_PATTERNS)[keyof typeof METRICS_PATTERNS];

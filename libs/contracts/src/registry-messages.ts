@@ -3,7 +3,7 @@ import type { ListModelsQueryDto } from './dto/list-models-query.dto.js';
 import type { ModelDto, ModelListDto } from './dto/model.dto.js';
 import type { UpdateModelDto } from './dto/update-model.dto.js';
 import type { ArtifactDto, ImportedMetadata, ModelSignature, TransferProgressDto } from './dto/model-artifacts.dto.js';
-import type { ModelStatsDto, ModelUsageSummary } from './dto/model-stats.dto.js';
+import type { ModelStatsDto, ModelUsageSummary, UsageByApiTokenDto, UsageByUserDto } from './dto/model-stats.dto.js';
 import type { METRICS_PATTERNS } from './messaging.constant.js';
 import type { REGISTRY_PATTERNS } from './messaging.constant.js';
 
@@ -79,5 +79,14 @@ export interface MetricsMessages {
   [METRICS_PATTERNS.modelStats]: { request: { model_id: string; from: string; to: string }; response: ModelStatsDto };
   /** The last hour of each of the given models that had calls in it. */
   [METRICS_PATTERNS.modelSummaries]: { request: { model_ids: string[] }; response: ModelUsageSummary[] };
+  /**
+   * Usage per user across all models over [from, to) (default: the last hour): the 50 users with
+   * the most calls, or, given `user_ids` (at most 1,000), those of them that made calls.
+   * `by_token` of a model and the items of `usageByToken` come without name, prefix and user (null):
+   * the gateway adds them from the registry (`tokenRefs`).
+   */
+  [METRICS_PATTERNS.usageByUser]: { request: { from?: string; to?: string; user_ids?: string[] }; response: UsageByUserDto };
+  /** The same per API token; `token_ids` picks tokens. */
+  [METRICS_PATTERNS.usageByToken]: { request: { from?: string; to?: string; token_ids?: string[] }; response: UsageByApiTokenDto };
   [METRICS_PATTERNS.health]: { request: Record<string, never>; response: { status: 'ok' | 'unavailable'; checks: Record<string, unknown> } };
 }

@@ -1,32 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { firstValueFrom } from 'rxjs';
-import { DataSource } from 'typeorm';
-import {
-  METRICS_PATTERNS,
-  type EventEnvelope,
-  type MetricsMessages,
-  type MetricsPattern,
-  type UsageErrorClass,
-} from '@modelyard/contracts';
-import {
-  createLogger,
-  createPlatform,
-  InProcessEventBus,
-  InProcessRpcClient,
-  InProcessRpcServer,
-  loadConfig,
-  type Platform,
-} from '@modelyard/platform';
-import { createScratchDatabase, requireTestDatabaseUrl } from '@modelyard/testing';
-import { runMetricsMigrations, startMetrics, type MetricsApp } from '../src/index.js';
+import { METRICS_PATTERNS, type MetricsMessages, type MetricsPattern, type UsageErrorClass } from '@modelyard/contracts';
 import { UsageConsumer } from '../src/usage/usage.consumer.js';
-
-type UsageEvent = EventEnvelope<'usage.recorded'>;
-const MINUTE = 60_000;
+import { MINUTE, USAGE_TARGETS, useMetricsService, usageEvent as usage, type UsageEvent } from './support/usage-harness.js';
 
 /** Exact nearest-rank quantile, what the histogram's answer must be within 2% of. */
 const exactQuantile = (values: readonly number[], q: number): number => {
@@ -34,84 +10,12 @@ const exactQuantile = (values: readonly number[], q: number): number => {
   return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1]!;
 };
 
-/** The real PostgreSQL of distributed mode, and the embedded PGlite of standalone mode: the SQL must suit both. */
-const TARGETS: Array<[string, () => Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>]> = [
-  [
-    'PostgreSQL',
-    async () => {
-      const scratch = await createScratchDatabase(requireTestDatabaseUrl());
-      return { env: { MODELYARD_DATABASE_URL: scratch.url }, cleanup: () => scratch.drop() };
-    },
-  ],
-  ['PGlite', async () => ({ env: {}, cleanup: async () => undefined })],
-];
-
-describe.each(TARGETS)('metrics service: usage statistics on %s', (target, open) => {
-  let database: Awaited<ReturnType<typeof open>>;
-  let dataDir: string;
-  let platform: Platform;
-  let metrics: MetricsApp;
-  let rpc: InProcessRpcClient;
-
-  beforeAll(async () => {
-    database = await open();
-  });
-  afterAll(async () => {
-    await database?.cleanup();
-  });
-
-  beforeEach(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'modelyard-usage-'));
-    const config = loadConfig({ MODELYARD_DATA_DIR: dataDir, MODELYARD_LOG_LEVEL: 'silent', ...database.env });
-    platform = await createPlatform(config, createLogger(config), {
-      mode: target === 'PGlite' ? 'standalone' : 'distributed',
-      withDatabase: true,
-      inMemoryDatabase: true,
-      // As main.ts starts it: the metrics service handles no stored secrets.
-      withSecrets: false,
-    });
-    await runMetricsMigrations(platform.database!);
-    const server = new InProcessRpcServer();
-    metrics = await startMetrics(platform, { strategy: server });
-    rpc = new InProcessRpcClient(server);
-    await sql('TRUNCATE metrics_usage_minutes, metrics_usage_actor_minutes, metrics_usage_claims');
-  });
-  afterEach(async () => {
-    await metrics.close();
-    await platform.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
-  const sql = <T = unknown>(text: string, params?: unknown[]) => metrics.app.get(DataSource).query<T>(text, params);
-  const settle = () => (platform.eventBus as InProcessEventBus).drain();
-  const ask = <P extends MetricsPattern>(pattern: P, request: MetricsMessages[P]['request']) =>
-    firstValueFrom(rpc.send<MetricsMessages[P]['response']>(pattern, request));
-
-  function usage(
-    modelId: string,
-    at: number,
-    latencyMs: number,
-    outcome: { error?: UsageErrorClass | null; actor?: string; tokens?: [number | null, number | null] } = {},
-  ): UsageEvent {
-    const error = outcome.error ?? null;
-    return {
-      id: randomUUID(),
-      type: 'usage.recorded',
-      key: modelId,
-      occurred_at: new Date(at).toISOString(),
-      payload: {
-        model_id: modelId,
-        actor: outcome.actor ?? 'int-test',
-        kind: 'invoke',
-        outcome: error ? 'failure' : 'success',
-        error_class: error,
-        latency_ms: latencyMs,
-        worker: 'worker-1',
-        // Without `tokens` the event has no token fields at all, like those published before they existed.
-        ...(outcome.tokens ? { input_tokens: outcome.tokens[0], output_tokens: outcome.tokens[1] } : {}),
-      },
-    };
-  }
+describe.each(USAGE_TARGETS)('metrics service: usage statistics on %s', (target, open) => {
+  const system = useMetricsService(target, open);
+  const sql = <T = unknown>(text: string, params?: unknown[]) => system().sql<T>(text, params);
+  const settle = () => system().settle();
+  const publish = (events: UsageEvent[]) => system().platform.eventBus.publish(events);
+  const ask = <P extends MetricsPattern>(pattern: P, request: MetricsMessages[P]['request']) => system().ask(pattern, request);
 
   const minutes = () =>
     sql<Array<{ model_id: string; minute: Date; calls: string; successes: string; failures: string; latency: object; errors: object }>>(
@@ -132,7 +36,7 @@ describe.each(TARGETS)('metrics service: usage statistics on %s', (target, open)
     ];
 
     // The second copy of the first event comes in the same batch (the bus takes what has queued).
-    await platform.eventBus.publish([...events, events[0]!]);
+    await publish([...events, events[0]!]);
     await settle();
 
     const once = await minutes();
@@ -140,7 +44,7 @@ describe.each(TARGETS)('metrics service: usage statistics on %s', (target, open)
       { minute: start, calls: '2', successes: '1', failures: '1', errors: { timeout: 1 } },
       { minute: start + MINUTE, calls: '1', successes: '1', failures: '0', errors: {} },
     ]);
-    const scrape = (await platform.metrics.scrape()).body;
+    const scrape = (await system().platform.metrics.scrape()).body;
     expect(scrape).toMatch(/modelyard_events_consumed_total\{group="modelyard-metrics-usage",type="usage.recorded",outcome="applied"\} 3/);
     expect(scrape).toMatch(/modelyard_events_consumed_total\{group="modelyard-metrics-usage",type="usage.recorded",outcome="duplicate"\} 1/);
     expect(scrape).toMatch(/modelyard_event_batch_size_count\{group="modelyard-metrics-usage"\} 1/);
@@ -152,7 +56,7 @@ describe.each(TARGETS)('metrics service: usage statistics on %s', (target, open)
       { minute: start + MINUTE, actor: 'int-test', calls: '1', failures: '0' },
     ]);
 
-    await platform.eventBus.publish(events);
+    await publish(events);
     await settle();
 
     expect(await minutes()).toEqual(once);
@@ -164,7 +68,7 @@ describe.each(TARGETS)('metrics service: usage statistics on %s', (target, open)
     const model = randomUUID();
     const at = Date.now() - 5 * MINUTE;
     const events = Array.from({ length: 500 }, (_, i) => usage(model, at + i, 1 + (i % 50), { actor: `user-${i % 7}`, tokens: [2, 1] }));
-    const consumer = metrics.app.get(UsageConsumer);
+    const consumer = system().metrics.app.get(UsageConsumer);
 
     // Two members applying the same events at once, as during a partition hand-over.
     await Promise.all([consumer.applyBatch(events.slice(0, 400)), consumer.applyBatch(events.slice(100)), consumer.applyBatch(events)]);
@@ -193,7 +97,7 @@ describe.each(TARGETS)('metrics service: usage statistics on %s', (target, open)
     }
     // Outside the range on either side: must not count.
     events.push(usage(model, from - 1, 5), usage(model, from + 60 * MINUTE, 5));
-    await platform.eventBus.publish(events);
+    await publish(events);
     await settle();
 
     const stats = await ask(METRICS_PATTERNS.modelStats, {
@@ -225,7 +129,7 @@ describe.each(TARGETS)('metrics service: usage statistics on %s', (target, open)
     });
     // Events without token fields (all of these) count no tokens.
     expect(stats.tokens).toEqual({ input: 0, output: 0 });
-    expect(stats.by_user).toEqual([{ actor: 'int-test', calls: 1_200, success_rate: 0.9, input_tokens: 0, output_tokens: 0 }]);
+    expect(stats.by_user).toEqual([{ user_id: null, username: 'int-test', actor: 'int-test', calls: 1_200, failures: 120, success_rate: 0.9, input_tokens: 0, output_tokens: 0 }]);
     const firstMinute = latencies.slice(0, 40);
     expect(Math.abs(stats.series[0]!.latency_ms!.p99 - exactQuantile(firstMinute, 0.99)) / exactQuantile(firstMinute, 0.99)).toBeLessThanOrEqual(0.02);
 
@@ -255,10 +159,10 @@ describe.each(TARGETS)('metrics service: usage statistics on %s', (target, open)
       // Another model: none of this one's figures.
       usage(other, from + 10, 20, { actor: 'alice', tokens: [9_999, 9_999] }),
     ];
-    await platform.eventBus.publish([...first, duplicated]);
+    await publish([...first, duplicated]);
     await settle();
     // The duplicate again, in a later batch, as after a redelivery.
-    await platform.eventBus.publish([duplicated]);
+    await publish([duplicated]);
     await settle();
 
     const window = (startMinute: number, endMinute: number) =>
@@ -276,21 +180,21 @@ describe.each(TARGETS)('metrics service: usage statistics on %s', (target, open)
     expect(hour.series.reduce((sum, point) => sum + point.output_tokens, 0)).toBe(157);
     // Same calls, so most calls first leaves them in name order.
     expect(hour.by_user).toEqual([
-      { actor: 'alice', calls: 3, success_rate: 1, input_tokens: 501, output_tokens: 152 },
-      { actor: 'bob', calls: 3, success_rate: 2 / 3, input_tokens: 10, output_tokens: 5 },
+      { user_id: null, username: 'alice', actor: 'alice', calls: 3, failures: 0, success_rate: 1, input_tokens: 501, output_tokens: 152 },
+      { user_id: null, username: 'bob', actor: 'bob', calls: 3, failures: 1, success_rate: 2 / 3, input_tokens: 10, output_tokens: 5 },
     ]);
 
     // Minutes 1 to 29: only the minute-5 calls.
     const middle = await window(1, 30);
     expect(middle).toMatchObject({ calls: 3, tokens: { input: 400, output: 100 } });
     expect(middle.by_user).toEqual([
-      { actor: 'bob', calls: 2, success_rate: 1, input_tokens: 0, output_tokens: 0 },
-      { actor: 'alice', calls: 1, success_rate: 1, input_tokens: 400, output_tokens: 100 },
+      { user_id: null, username: 'bob', actor: 'bob', calls: 2, failures: 0, success_rate: 1, input_tokens: 0, output_tokens: 0 },
+      { user_id: null, username: 'alice', actor: 'alice', calls: 1, failures: 0, success_rate: 1, input_tokens: 400, output_tokens: 100 },
     ]);
 
     // After every call: zeros and no users.
     const after = await window(31, 60);
-    expect(after).toMatchObject({ calls: 0, tokens: { input: 0, output: 0 }, by_user: [] });
+    expect(after).toMatchObject({ calls: 0, tokens: { input: 0, output: 0 }, by_user: [], by_token: [] });
   });
 
   it('lists at most 50 users, most calls first and ties by name in byte order', async () => {
@@ -306,7 +210,7 @@ describe.each(TARGETS)('metrics service: usage statistics on %s', (target, open)
     for (const actor of ['user-000', 'Zed-ops', 'user-00']) {
       for (let call = 0; call < 60; call += 1) events.push(usage(model, at + 1_000 + call, 5, { actor }));
     }
-    await platform.eventBus.publish(events);
+    await publish(events);
     await settle();
 
     const stats = await ask(METRICS_PATTERNS.modelStats, {
@@ -324,7 +228,7 @@ describe.each(TARGETS)('metrics service: usage statistics on %s', (target, open)
       ['user-60', 60],
       ['user-59', 59],
     ]);
-    expect(stats.by_user[4]).toEqual({ actor: 'user-59', calls: 59, success_rate: 1, input_tokens: 59 * 59, output_tokens: 0 });
+    expect(stats.by_user[4]).toEqual({ user_id: null, username: 'user-59', actor: 'user-59', calls: 59, failures: 0, success_rate: 1, input_tokens: 59 * 59, output_tokens: 0 });
     expect(stats.by_user.at(-1)!.actor).toBe('user-14');
   });
 
@@ -342,7 +246,7 @@ describe.each(TARGETS)('metrics service: usage statistics on %s', (target, open)
   it('summarises the last hour of the models that had calls', async () => {
     const [busy, quiet, silent] = [randomUUID(), randomUUID(), randomUUID()];
     const now = Date.now();
-    await platform.eventBus.publish([
+    await publish([
       usage(busy, now - 30 * MINUTE, 10, { tokens: [120, 30] }),
       usage(busy, now - 20 * MINUTE, 20, { error: 'timeout' }),
       usage(busy, now - 10 * MINUTE, 30, { actor: 'other', tokens: [5, null] }),
@@ -361,17 +265,17 @@ describe.each(TARGETS)('metrics service: usage statistics on %s', (target, open)
   it('refuses events older than the claim retention, and prunes claims that old', async () => {
     const model = randomUUID();
     const eightDaysAgo = Date.now() - 8 * 24 * 60 * MINUTE;
-    await platform.eventBus.publish([usage(model, eightDaysAgo, 10), usage(model, Date.now() - MINUTE, 10)]);
+    await publish([usage(model, eightDaysAgo, 10), usage(model, Date.now() - MINUTE, 10)]);
     await settle();
     expect((await minutes()).map((row) => row.calls)).toEqual(['1']);
-    expect((await platform.metrics.scrape()).body).toMatch(/outcome="expired"\} 1/);
+    expect((await system().platform.metrics.scrape()).body).toMatch(/outcome="expired"\} 1/);
 
     // Claims of events that old (say, kept from before the service refused them).
     await sql(
       `INSERT INTO metrics_usage_claims (event_id, occurred_at) SELECT gen_random_uuid(), $1::timestamptz FROM generate_series(1, 2500)`,
       [new Date(eightDaysAgo)],
     );
-    const consumer = metrics.app.get(UsageConsumer);
+    const consumer = system().metrics.app.get(UsageConsumer);
 
     expect(await consumer.prune()).toBe(2_500);
     expect((await sql<Array<{ n: number }>>('SELECT count(*)::int AS n FROM metrics_usage_claims'))[0]!.n).toBe(1);

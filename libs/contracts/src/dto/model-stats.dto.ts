@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsOptional } from 'class-validator';
+import { UserRefDto } from '../identity/user.dto.js';
 
 export class ModelStatsQueryDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'Start of the range (inclusive). Default: one hour before `to`.' })
@@ -43,11 +44,34 @@ export class TokenCountsDto {
   @ApiProperty({ description: 'Completion (output) tokens.' }) output!: number;
 }
 
-/** One user's calls of the model over the range. */
+/**
+ * One user's calls over the range. Calls recorded with a user id are counted per user id; calls
+ * from before users existed (events without one) are counted per recorded name, with `user_id` null.
+ */
 export class UserUsageDto {
-  @ApiProperty({ description: 'Name of the API token the calls were made with.', example: 'admin' }) actor!: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'null for calls recorded before users existed, counted by name.' })
+  user_id!: string | null;
+  @ApiProperty({ description: 'The username (the latest the calls were recorded under), or the recorded name of older calls.', example: 'alice' })
+  username!: string;
+  @ApiProperty({ deprecated: true, description: 'The same as `username`; kept for clients written before user ids.', example: 'alice' }) actor!: string;
   @ApiProperty() calls!: number;
+  @ApiProperty() failures!: number;
   @ApiProperty({ description: 'Successes / calls; a listed user has made at least one call.' }) success_rate!: number;
+  @ApiProperty() input_tokens!: number;
+  @ApiProperty() output_tokens!: number;
+}
+
+/** One API token's calls over the range; calls made with a session (the console) belong to no token. */
+export class ApiTokenUsageDto {
+  @ApiProperty({ format: 'uuid' }) token_id!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'The token\'s name; null where the token no longer exists (its user was deleted).', example: 'ci-pipeline' })
+  name!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The first characters of the token, to recognise it.', example: 'myt_3fQ9' })
+  prefix!: string | null;
+  @ApiProperty({ type: UserRefDto, nullable: true, description: 'Whose token it is; null where the token no longer exists.' }) user!: UserRefDto | null;
+  @ApiProperty() calls!: number;
+  @ApiProperty() failures!: number;
+  @ApiProperty({ description: 'Successes / calls; a listed token has made at least one call.' }) success_rate!: number;
   @ApiProperty() input_tokens!: number;
   @ApiProperty() output_tokens!: number;
 }
@@ -66,6 +90,19 @@ export class ModelStatsDto {
   @ApiProperty({ type: [StatsPointDto] }) series!: StatsPointDto[];
   @ApiProperty({ type: TokenCountsDto, description: 'Tokens over the range (language models behind external providers).' }) tokens!: TokenCountsDto;
   @ApiProperty({ type: [UserUsageDto], description: 'Calls per user over the range, most calls first; at most 50 users.' }) by_user!: UserUsageDto[];
+  @ApiProperty({ type: [ApiTokenUsageDto], description: 'Calls per API token over the range, most calls first; at most 50 tokens.' }) by_token!: ApiTokenUsageDto[];
+}
+
+/** Usage per user (or per API token) across all models over [from, to), most calls first. */
+export interface UsageByUserDto {
+  from: string;
+  to: string;
+  items: UserUsageDto[];
+}
+export interface UsageByApiTokenDto {
+  from: string;
+  to: string;
+  items: ApiTokenUsageDto[];
 }
 
 /** The last hour of one model, as the list shows it. */

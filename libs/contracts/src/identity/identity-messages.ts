@@ -5,7 +5,7 @@ import type { Limits } from './limits.dto.js';
 import type { ModelPermissionsDto, UpdateModelPermissionsDto } from './model-permissions.dto.js';
 import type { AccessScope, Principal } from './principal.js';
 import type { CreateTeamDto, TeamDto, TeamListDto, UpdateTeamDto } from './team.dto.js';
-import type { CreatedTokenDto, CreateTokenDto, TokenDto, TokenListDto } from './token.dto.js';
+import type { CreatedTokenDto, CreateTokenDto, TokenDto, TokenListDto, TokenRefDto } from './token.dto.js';
 import type { CreateUserDto, UpdateUserDto, UserDto, UserListDto } from './user.dto.js';
 
 /**
@@ -79,6 +79,11 @@ export interface IdentityMessages {
     response: Omit<CreatedTokenDto, 'token'>;
   };
   [REGISTRY_PATTERNS.revokeToken]: { request: { caller: Caller; id: string }; response: TokenDto };
+  /**
+   * Names of tokens by id (at most 1,000; revoked ones included), for usage statistics; ids of
+   * tokens that no longer exist are left out. Not scoped: the caller already may read the usage.
+   */
+  [REGISTRY_PATTERNS.tokenRefs]: { request: { ids: string[] }; response: TokenRefDto[] };
   /** The caller's level on a model; null: it may not read it (then it does not exist for it). */
   [REGISTRY_PATTERNS.modelAccess]: { request: { scope: AccessScope; model_id: string }; response: { level: ModelAccessLevel | null } };
   [REGISTRY_PATTERNS.getModelPermissions]: { request: { caller: Caller; id: string }; response: ModelPermissionsDto };

@@ -23,6 +23,14 @@ export class TokenDto {
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) revoked_at!: string | null;
 }
 
+/** What names a token where only its id is known (usage statistics). */
+export interface TokenRefDto {
+  id: string;
+  name: string;
+  prefix: string;
+  user: UserRefDto;
+}
+
 export class CreatedTokenDto extends TokenDto {
   @ApiProperty({ description: 'The token itself, shown this once: only its hash is stored.' }) token!: string;
 }

@@ -6,11 +6,23 @@ import { foldUsage, storableActor, type TimedUsageEvent } from './usage-fold.uti
 const MODEL = '7b0c1d6e-1c1a-4c39-9d49-3f1f0c2a9e11';
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-11-27T08:00:00.000Z');
+const ALICE = '11111111-1111-4111-8111-111111111111';
+const BOB = '22222222-2222-4222-8222-222222222222';
+const ALICE_CI = 'aaaaaaaa-0000-4000-8000-00000000000a';
+const BOB_CLI = 'bbbbbbbb-0000-4000-8000-00000000000b';
 let seq = 0;
 
 function event(
   at: number,
-  options: { actor?: string; model?: string; error?: UsageErrorClass | null; latencyMs?: number; tokens?: [number | null, number | null] } = {},
+  options: {
+    actor?: string;
+    model?: string;
+    error?: UsageErrorClass | null;
+    latencyMs?: number;
+    tokens?: [number | null, number | null];
+    user?: string | null;
+    token?: string | null;
+  } = {},
 ): TimedUsageEvent {
   seq += 1;
   const payload = {
@@ -23,6 +35,9 @@ function event(
     worker: 'worker-1',
     // Events from before tokens were recorded have no token fields at all.
     ...(options.tokens ? { input_tokens: options.tokens[0], output_tokens: options.tokens[1] } : {}),
+    // Events from before users existed have neither id; sessions (the console) have no token.
+    ...(options.user !== undefined && { user_id: options.user }),
+    ...(options.token !== undefined && { token_id: options.token }),
   };
   const id = `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`;
   return { event: { id, type: 'usage.recorded', key: payload.model_id, occurred_at: new Date(at).toISOString(), payload }, at };
@@ -84,8 +99,65 @@ describe('foldUsage', () => {
   });
 
   it('answers nothing for no events', () => {
-    const { minutes, actors } = foldUsage([]);
-    expect([minutes.size, actors.size]).toEqual([0, 0]);
+    const { minutes, actors, users, tokens } = foldUsage([]);
+    expect([minutes.size, actors.size, users.size, tokens.size]).toEqual([0, 0, 0, 0]);
+  });
+
+  it('counts calls with a user id per user id, and calls made with an API token per token as well', () => {
+    const { minutes, actors, users, tokens } = foldUsage([
+      event(T0 + 1_000, { actor: 'alice', user: ALICE, token: ALICE_CI, tokens: [10, 5] }),
+      event(T0 + 2_000, { actor: 'alice', user: ALICE, token: ALICE_CI, error: 'timeout' }),
+      // The console: a session, no token.
+      event(T0 + 3_000, { actor: 'alice', user: ALICE, token: null, tokens: [1, 1] }),
+      event(T0 + 4_000, { actor: 'bob', user: BOB, token: BOB_CLI, tokens: [7, 0] }),
+      event(T0 + MINUTE, { actor: 'bob', user: BOB, token: BOB_CLI, tokens: [2, 2], error: 'provider_error' }),
+    ]);
+
+    expect([...minutes.values()].map((m) => [m.minute, m.calls, m.failures])).toEqual([
+      [T0, 4, 1],
+      [T0 + MINUTE, 1, 1],
+    ]);
+    // Calls with a user id are not counted by name as well.
+    expect(actors.size).toBe(0);
+    expect([...users.values()]).toEqual([
+      { modelId: MODEL, minute: T0, userId: ALICE, username: 'alice', usernameAt: T0 + 3_000, calls: 3, failures: 1, inputTokens: 11, outputTokens: 6 },
+      { modelId: MODEL, minute: T0, userId: BOB, username: 'bob', usernameAt: T0 + 4_000, calls: 1, failures: 0, inputTokens: 7, outputTokens: 0 },
+      { modelId: MODEL, minute: T0 + MINUTE, userId: BOB, username: 'bob', usernameAt: T0 + MINUTE, calls: 1, failures: 1, inputTokens: 2, outputTokens: 2 },
+    ]);
+    expect([...tokens.values()]).toEqual([
+      { modelId: MODEL, minute: T0, tokenId: ALICE_CI, calls: 2, failures: 1, inputTokens: 10, outputTokens: 5 },
+      { modelId: MODEL, minute: T0, tokenId: BOB_CLI, calls: 1, failures: 0, inputTokens: 7, outputTokens: 0 },
+      { modelId: MODEL, minute: T0 + MINUTE, tokenId: BOB_CLI, calls: 1, failures: 1, inputTokens: 2, outputTokens: 2 },
+    ]);
+  });
+
+  it('keeps events without a user id by name, beside users counted by id', () => {
+    const { actors, users, tokens } = foldUsage([
+      // Before users existed: no ids at all; a null id is the same.
+      event(T0, { actor: 'admin' }),
+      event(T0 + 1, { actor: 'admin', user: null, token: null }),
+      // The same name with a user id is that user, not the old name.
+      event(T0 + 2, { actor: 'admin', user: ALICE }),
+    ]);
+
+    expect([...actors.values()]).toEqual([{ modelId: MODEL, minute: T0, actor: 'admin', calls: 2, failures: 0, inputTokens: 0, outputTokens: 0 }]);
+    expect([...users.values()].map((u) => [u.userId, u.username, u.calls])).toEqual([[ALICE, 'admin', 1]]);
+    expect(tokens.size).toBe(0);
+  });
+
+  it('folds the spellings of a user or token id into one row, named by the latest event of the batch', () => {
+    const { users, tokens } = foldUsage([
+      event(T0 + 5, { actor: 'later', user: ALICE.toUpperCase(), token: ALICE_CI.toUpperCase() }),
+      // Earlier, though it comes after in the batch: its name is not the one kept.
+      event(T0 + 1, { actor: 'earlier', user: ALICE, token: ALICE_CI }),
+      event(T0 + 2, { actor: 'nul\0name', user: BOB }),
+    ]);
+
+    expect([...users.values()].map((u) => [u.userId, u.username, u.calls])).toEqual([
+      [ALICE, 'later', 2],
+      [BOB, 'nul\uFFFDname', 1],
+    ]);
+    expect([...tokens.values()].map((t) => [t.tokenId, t.calls])).toEqual([[ALICE_CI, 2]]);
   });
 });
 

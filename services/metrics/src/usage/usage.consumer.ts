@@ -13,7 +13,7 @@ export const USAGE_BATCH_SIZE = 5_000;
 /** How often old claims are pruned; each run deletes what passed the retention since the last. */
 const PRUNE_EVERY_MS = 15 * 60_000;
 
-/** Folds `usage.recorded` events into per-model and per-model-per-actor minute aggregates, a batch at a time. */
+/** Folds `usage.recorded` events into per-model minute aggregates and their per-user and per-token breakdowns, a batch at a time. */
 @Injectable()
 export class UsageConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private subscription: SubscriptionHandle | undefined;

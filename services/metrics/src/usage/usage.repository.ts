@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { LatencyHistogram, type SparseHistogram } from './latency-histogram.util.js';
+import { UsageBreakdownRepository } from './usage-breakdown.repository.js';
 import { foldUsage, type TimedUsageEvent, type UsageEvent } from './usage-fold.util.js';
 
 export type { UsageEvent } from './usage-fold.util.js';
@@ -25,15 +26,6 @@ export interface ApplyOutcome {
 export interface UsageTotals {
   calls: number;
   successes: number;
-  inputTokens: number;
-  outputTokens: number;
-}
-
-/** One actor's sums over a range. */
-export interface ActorTotals {
-  actor: string;
-  calls: number;
-  failures: number;
   inputTokens: number;
   outputTokens: number;
 }
@@ -96,20 +88,6 @@ const WRITE_MINUTES_SQL = `
     latency = COALESCE(${mergeCounts('m.latency', 'EXCLUDED.latency')}, '{}'::jsonb),
     errors = COALESCE(${mergeCounts('m.errors', 'EXCLUDED.errors')}, '{}'::jsonb)`;
 
-// The batch's (model, minute, actor) rows in one upsert: plain sums, so no locked read is needed.
-// Inserted in key order, like the minutes, so that overlapping batches lock rows in one order.
-const WRITE_ACTOR_MINUTES_SQL = `
-  INSERT INTO metrics_usage_actor_minutes AS a (model_id, minute, actor, calls, failures, input_tokens, output_tokens)
-  SELECT model_id, minute, actor, calls, failures, input_tokens, output_tokens
-  FROM jsonb_to_recordset($1::jsonb) AS r(
-    model_id uuid, minute timestamptz, actor text, calls bigint, failures bigint, input_tokens bigint, output_tokens bigint)
-  ORDER BY model_id, minute, actor
-  ON CONFLICT (model_id, minute, actor) DO UPDATE SET
-    calls = a.calls + EXCLUDED.calls,
-    failures = a.failures + EXCLUDED.failures,
-    input_tokens = a.input_tokens + EXCLUDED.input_tokens,
-    output_tokens = a.output_tokens + EXCLUDED.output_tokens`;
-
 /** Step of a minute within a range starting at $2, steps of $4 seconds. */
 const STEP_OF_MINUTE = `floor(extract(epoch FROM (m.minute - $2::timestamptz)) / $4)::int`;
 const IN_RANGE = `m.model_id = $1 AND m.minute >= $2 AND m.minute < $3`;
@@ -134,12 +112,16 @@ const totalsOf = (row: TotalsRow): UsageTotals => ({
 /** The metrics service's usage tables: folding event batches in, and reading ranges out. */
 @Injectable()
 export class UsageRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly breakdowns: UsageBreakdownRepository,
+  ) {}
 
   /**
    * Counts a batch of usage events exactly once: in one transaction, claims the event ids not
-   * claimed before, then adds only the claimed events to their (model, minute) and
-   * (model, minute, actor) rows. A batch delivered again finds every claim taken and changes nothing.
+   * claimed before, then adds only the claimed events to their (model, minute) rows and to the
+   * per-user, per-actor and per-token breakdowns. A batch delivered again finds every claim taken
+   * and changes nothing.
    */
   async apply(events: readonly UsageEvent[], now = Date.now()): Promise<ApplyOutcome> {
     const oldest = now - CLAIM_RETENTION_MS;
@@ -157,7 +139,8 @@ export class UsageRepository {
     const occurredAt = ids.map((id) => fresh.get(id)!.at);
     return this.dataSource.transaction(async (manager) => {
       const claimed: Array<{ event_id: string }> = await manager.query(CLAIM_SQL, [ids, occurredAt]);
-      const { minutes: deltas, actors } = foldUsage(claimed.map(({ event_id }) => fresh.get(event_id)!));
+      const fold = foldUsage(claimed.map(({ event_id }) => fresh.get(event_id)!));
+      const deltas = fold.minutes;
       if (deltas.size > 0) {
         const keys = [...deltas.values()];
         const locked: Array<{ model_id: string; minute: Date; latency: SparseHistogram; errors: Record<string, number> }> =
@@ -179,16 +162,7 @@ export class UsageRepository {
           };
         });
         await manager.query(WRITE_MINUTES_SQL, [JSON.stringify(rows)]);
-        const actorRows = [...actors.values()].map((delta) => ({
-          model_id: delta.modelId,
-          minute: new Date(delta.minute).toISOString(),
-          actor: delta.actor,
-          calls: delta.calls,
-          failures: delta.failures,
-          input_tokens: delta.inputTokens,
-          output_tokens: delta.outputTokens,
-        }));
-        await manager.query(WRITE_ACTOR_MINUTES_SQL, [JSON.stringify(actorRows)]);
+        await this.breakdowns.write(manager, fold);
       }
       return { applied: claimed.length, duplicates: events.length - expired - claimed.length, expired };
     });
@@ -223,28 +197,6 @@ export class UsageRepository {
       [modelId, from, to, stepSeconds],
     );
     return new Map(rows.map((row) => [row.step, totalsOf(row)]));
-  }
-
-  /**
-   * The `limit` actors with the most calls of a model over a range, most calls first. Ties go by
-   * name in byte order, so the cut at `limit` is the same every time and in PGlite and PostgreSQL,
-   * whatever collation either database was created with.
-   */
-  async topActors(modelId: string, from: Date, to: Date, limit: number): Promise<ActorTotals[]> {
-    const rows = await this.dataSource.query<Array<{ actor: string; calls: number; failures: number; input_tokens: number; output_tokens: number }>>(
-      `SELECT m.actor, sum(m.calls)::float8 AS calls, sum(m.failures)::float8 AS failures,
-              sum(m.input_tokens)::float8 AS input_tokens, sum(m.output_tokens)::float8 AS output_tokens
-       FROM metrics_usage_actor_minutes m WHERE ${IN_RANGE}
-       GROUP BY 1 ORDER BY 2 DESC, m.actor COLLATE "C" LIMIT $4`,
-      [modelId, from, to, limit],
-    );
-    return rows.map((row) => ({
-      actor: row.actor,
-      calls: row.calls,
-      failures: row.failures,
-      inputTokens: row.input_tokens,
-      outputTokens: row.output_tokens,
-    }));
   }
 
   /** The latency histogram of a model per step of a range, merged in the database. */

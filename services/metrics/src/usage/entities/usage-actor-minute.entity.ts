@@ -1,11 +1,14 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
- * One actor's calls of one model in one minute: what per-user statistics are computed from.
- * Written in the same transaction as the model's UsageMinuteEntity and the event claims, so the
- * two tables always agree. Counts are bigint (strings in TypeORM); the repository reads sums with SQL.
+ * One actor's calls of one model in one minute, for calls recorded without a user id (from before
+ * users existed); calls with one are in UsageUserMinuteEntity. Written in the same transaction as
+ * the model's UsageMinuteEntity and the event claims, so the tables always agree. Counts are bigint
+ * (strings in TypeORM); the repository reads sums with SQL.
  */
 @Entity({ name: 'metrics_usage_actor_minutes' })
+// BRIN on the minute, for usage across all models over a range; the migration creates it.
+@Index('IDX_metrics_usage_actor_minutes_minute', { synchronize: false })
 export class UsageActorMinuteEntity {
   // Model and minute first: every query is one model over a range of minutes.
   @PrimaryColumn({ name: 'model_id', type: 'uuid' })
@@ -15,7 +18,7 @@ export class UsageActorMinuteEntity {
   @PrimaryColumn({ type: 'timestamptz' })
   minute!: Date;
 
-  /** Who made the calls: the name of the API token, as the usage event carries it. */
+  /** Who made the calls: the name the usage event carries (a token's name, in the oldest events). */
   @PrimaryColumn({ type: 'text' })
   actor!: string;
 
