@@ -18,6 +18,8 @@ import { TokensService } from './tokens.service.js';
 import { UsersService } from './users.service.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Most tokens one `tokenRefs` request may name: the statistics ask for 50 at a time. */
+export const MAX_TOKEN_REFS = 1_000;
 /** A malformed id names nothing: 404 like any unknown id, never a database error. */
 const validId = (id: unknown, notFound: (id: string) => Error): string => {
   if (typeof id === 'string' && UUID.test(id)) return id.toLowerCase();
@@ -128,6 +130,15 @@ export class IdentityController {
     @Payload() made: Request<typeof REGISTRY_PATTERNS.createToken>,
   ): Response<typeof REGISTRY_PATTERNS.createToken> {
     return this.tokens.create(caller, body, { token_hash: made.token_hash, prefix: made.prefix, last4: made.last4 });
+  }
+
+  /** Malformed ids name no token and are left out, like unknown ones. */
+  @MessagePattern(REGISTRY_PATTERNS.tokenRefs)
+  tokenRefs(@Payload('ids') ids: unknown): Response<typeof REGISTRY_PATTERNS.tokenRefs> {
+    if (!Array.isArray(ids)) throw IdentityException.invalidField('ids', 'must be an array of token ids');
+    if (ids.length > MAX_TOKEN_REFS) throw IdentityException.invalidField('ids', `must name at most ${MAX_TOKEN_REFS} tokens`);
+    const valid = ids.filter((id): id is string => typeof id === 'string' && UUID.test(id)).map((id) => id.toLowerCase());
+    return this.tokens.refs([...new Set(valid)]);
   }
 
   @MessagePattern(REGISTRY_PATTERNS.revokeToken)

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ROLE_SCOPES, SYSTEM_SCOPE, type AccessScope, type Caller, type CreatedTokenDto, type CreateTokenDto, type TokenDto, type TokenListDto } from '@modelyard/contracts';
+import { ROLE_SCOPES, SYSTEM_SCOPE, type AccessScope, type Caller, type CreatedTokenDto, type CreateTokenDto, type TokenDto, type TokenListDto, type TokenRefDto } from '@modelyard/contracts';
 import { ModelAccessService } from '../access/model-access.service.js';
 import { ChangeRunner } from '../changes/change-runner.service.js';
 import { ApiTokenEntity } from './entities/api-token.entity.js';
@@ -87,6 +87,18 @@ export class TokensService {
         audit: [{ action: 'token.revoke', result: 'success', target_type: 'token', target_id: id, details: { name: token.name, prefix: token.prefix, user: user.username } }],
       };
     });
+  }
+
+  /** Names and owners of tokens by id, revoked ones included; ids of tokens that no longer exist are left out. */
+  async refs(ids: readonly string[]): Promise<TokenRefDto[]> {
+    if (ids.length === 0) return [];
+    const tokens = await this.dataSource
+      .getRepository(ApiTokenEntity)
+      .createQueryBuilder('token')
+      .innerJoinAndSelect('token.user', 'user')
+      .where('token.id IN (:...ids)', { ids })
+      .getMany();
+    return tokens.map((token) => ({ id: token.id, name: token.name, prefix: token.prefix, user: { id: token.user!.id, username: token.user!.username } }));
   }
 
   /** Records the last use of tokens, at most once a minute each (not an audited change). */
