@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import type { ModelDto } from '@modelyard/contracts';
 import type { ProblemDetails } from '@modelyard/platform';
 import { linearOnnxModel, manyInputsOnnxModel, newModelBody, type ApiClient, type ApiResponse } from '@modelyard/testing';
@@ -32,6 +33,21 @@ function rawRequest(baseUrl: string, token: string, method: string, path: string
     });
     request.on('error', reject);
     request.end();
+  });
+}
+
+/** Raw bytes to the server, and its answer up to the closed connection: for requests no HTTP client sends. */
+function rawExchange(baseUrl: string, request: string): Promise<{ head: string; body: ProblemDetails }> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => socket.end(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [head, body] = Buffer.concat(chunks).toString('utf8').split('\r\n\r\n');
+      resolve({ head: head!, body: JSON.parse(body!) as ProblemDetails });
+    });
   });
 }
 
@@ -147,6 +163,15 @@ export function describeBadRequests(mode: string, start: () => Promise<SystemUnd
         expect(response.status).toBe(405);
         expect(response.allow).toBe(allow);
         expect(response.body).toMatchObject({ status: 405, code: 'method_not_allowed' });
+      });
+
+      it('answers requests refused before any route as problems too: a URL that does not decode, headers over the limit', async () => {
+        const badUrl = await rawExchange(api.baseUrl, `GET ${BASE}/% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+        expect(badUrl.head).toMatch(/^HTTP\/1\.1 400 [^]*content-type: application\/problem\+json/i);
+        expect(badUrl.body).toMatchObject({ status: 400, code: 'malformed_request' });
+        const bigHeaders = await rawExchange(api.baseUrl, `GET ${BASE} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+        expect(bigHeaders.head).toMatch(/^HTTP\/1\.1 431 [^]*content-type: application\/problem\+json/i);
+        expect(bigHeaders.body).toMatchObject({ status: 431, code: 'request_headers_too_large' });
       });
 
       it('keeps unknown paths 404 problems', async () => {

@@ -18,6 +18,7 @@ import multipart from '@fastify/multipart';
 import { registerConsole } from './console/console-static.util.js';
 import { multipartLimits } from './uploads/upload-limits.constant.js';
 import { answerMethodNotAllowed } from './http/allowed-methods.util.js';
+import { clientErrorHandler, frameworkErrors } from './http/framework-errors.util.js';
 import { checkRequestInput, utf8JsonParser } from './http/request-input.util.js';
 import { explainMultipartError } from './uploads/upload.exception.js';
 import { documentGatewayProblems } from './openapi/gateway-problems.util.js';
@@ -53,6 +54,9 @@ export async function startGateway(platform: Platform, options: GatewayOptions):
     trustProxy: config.http.trustProxy,
     // A caller's X-Request-Id (when sane) ties our records to its own; otherwise a fresh UUID.
     genReqId: (request: IncomingMessage) => requestIdOf(request.headers['x-request-id']),
+    // Requests refused before any route, by Fastify or by Node's parser, answer problems too.
+    frameworkErrors,
+    clientErrorHandler,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(platform, options.transports, options.tokens),
