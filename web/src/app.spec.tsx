@@ -5,7 +5,7 @@ import { MemoryRouter } from 'react-router';
 import { ConsoleProviders, ConsoleRoutes } from './app';
 import { detectLanguage } from './i18n/i18n';
 import { en, zhTW } from './i18n/messages';
-import { fakeApi } from './test-support';
+import { aMe, button, fakeApi } from './test-support';
 
 describe('console shell', () => {
   it('takes the language from the browser: any Chinese gets zh-TW, everything else English', () => {
@@ -23,7 +23,7 @@ describe('console shell', () => {
   it('sends a visitor without a token to sign-in, and signs in with a token the API accepts', async () => {
     window.sessionStorage.clear();
     const api = fakeApi();
-    api.verifyToken.mockResolvedValue(undefined);
+    api.whoAmI.mockResolvedValue(aMe({}, { via: 'token', scopes: ['read'] }));
     api.listModels.mockResolvedValue({ items: [], total: 0, page: 1, page_size: 20 });
     const user = userEvent.setup({ delay: null });
     render(
@@ -33,11 +33,14 @@ describe('console shell', () => {
         </MemoryRouter>
       </ConsoleProviders>,
     );
+    await user.click(await screen.findByRole('tab', { name: 'Token' }));
     await user.click(await screen.findByLabelText('API token'));
     await user.paste('my_token');
-    await user.click(screen.getByText('Sign in', { selector: 'button *' }));
+    await user.click(button('Sign in'));
     await waitFor(() => expect(api.listModels).toHaveBeenCalled());
-    expect(api.verifyToken).toHaveBeenCalledWith('my_token');
+    // Checked before it is kept, then asked again for who it stands for.
+    expect(api.whoAmI.mock.calls[0]![0]).toBe('my_token');
+    expect(api.whoAmI).toHaveBeenCalledTimes(2);
     expect(api.listModels.mock.calls[0]![0]).toMatchObject({ type: 'llm' });
     expect(window.sessionStorage.getItem('modelyard.token')).toBe('my_token');
   });
@@ -45,6 +48,7 @@ describe('console shell', () => {
   it('shows the navigation group and switches every string, Ant Design included, between English and zh-TW', async () => {
     window.sessionStorage.setItem('modelyard.token', 'my_token');
     const api = fakeApi();
+    api.whoAmI.mockResolvedValue(aMe());
     api.listModels.mockResolvedValue({ items: [], total: 0, page: 1, page_size: 20 });
     const user = userEvent.setup({ delay: null });
     render(
@@ -60,6 +64,8 @@ describe('console shell', () => {
     await user.click(screen.getByText('繁體中文'));
     await waitFor(() => expect(nav).toHaveTextContent('AI 應用'));
     expect(nav).toHaveTextContent('AI Model 管理');
+    expect(nav).toHaveTextContent('稽核紀錄');
+    expect(screen.getByTestId('current-user')).toHaveTextContent('管理員');
     expect(screen.getByText('新增模型')).toBeInTheDocument();
     expect(screen.getByText('登出')).toBeInTheDocument();
     expect(document.documentElement.lang).toBe('zh-TW');

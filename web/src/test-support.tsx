@@ -5,8 +5,10 @@ import userEvent from '@testing-library/user-event';
 import type { ReactElement } from 'react';
 import { MemoryRouter, Route, Routes, useLocation } from 'react-router';
 import type { ModelyardApi } from './api/client';
+import type { User, WhoAmI } from './api/identity-types';
 import type { Model } from './api/types';
 import { ConsoleProviders } from './app';
+import { CurrentUserProvider } from './auth/current-user';
 
 /* Test helpers of the component tests (not a spec): a fake API, a model record, rendering inside the console's providers. */
 
@@ -26,8 +28,49 @@ export function fakeApi(): Mocked<ModelyardApi> {
     testModel: unexpected('testModel'),
     getStats: unexpected('getStats'),
     previewHubModel: unexpected('previewHubModel'),
-    verifyToken: unexpected('verifyToken'),
+    login: unexpected('login'),
+    logout: unexpected('logout'),
+    whoAmI: unexpected('whoAmI'),
+    listUsers: unexpected('listUsers'),
+    createUser: unexpected('createUser'),
+    updateUser: unexpected('updateUser'),
+    deleteUser: unexpected('deleteUser'),
+    listTeams: unexpected('listTeams'),
+    createTeam: unexpected('createTeam'),
+    updateTeam: unexpected('updateTeam'),
+    deleteTeam: unexpected('deleteTeam'),
+    listTokens: unexpected('listTokens'),
+    createToken: unexpected('createToken'),
+    revokeToken: unexpected('revokeToken'),
+    getPermissions: unexpected('getPermissions'),
+    updatePermissions: unexpected('updatePermissions'),
+    listAuditEvents: unexpected('listAuditEvents'),
+    verifyAuditLog: unexpected('verifyAuditLog'),
   } as unknown as Mocked<ModelyardApi>;
+}
+
+export function aUser(overrides: Partial<User> = {}): User {
+  return {
+    id: '7a1c0000-0000-4000-8000-000000000001',
+    username: 'admin',
+    display_name: 'Administrator',
+    role: 'admin',
+    disabled: false,
+    builtin: true,
+    has_password: true,
+    teams: [],
+    rpm_limit: null,
+    tpm_limit: null,
+    daily_call_limit: null,
+    created_at: '2026-01-15T10:00:00.000Z',
+    updated_at: '2026-01-15T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** Who the console is signed in as: a password session of `user` (the built-in admin unless told). */
+export function aMe(user: Partial<User> = {}, overrides: Partial<WhoAmI> = {}): WhoAmI {
+  return { user: aUser(user), via: 'session', token_id: null, scopes: null, model_ids: null, expires_at: '2026-01-15T22:00:00.000Z', ...overrides };
 }
 
 export function aModel(overrides: Partial<Model> = {}): Model {
@@ -63,20 +106,22 @@ function LocationProbe() {
   return <output data-testid="location">{`${location.pathname}${location.search}`}</output>;
 }
 
-/** Renders `ui` signed in (a token in sessionStorage), in English unless told, at `route`. */
-export function renderConsole(ui: ReactElement, options: { api: ModelyardApi; route?: string; path?: string; language?: 'en' | 'zh-TW' }) {
+/** Renders `ui` signed in (a token in sessionStorage; `me`, the built-in admin unless told), in English unless told, at `route`. */
+export function renderConsole(ui: ReactElement, options: { api: ModelyardApi; route?: string; path?: string; language?: 'en' | 'zh-TW'; me?: WhoAmI }) {
   window.sessionStorage.setItem('modelyard.token', 'my_test');
   const user = userEvent.setup({ delay: null });
   const result = render(
     <ConsoleProviders api={options.api} language={options.language ?? 'en'}>
       {/* No animations: nothing to wait for between a click and what it shows. */}
       <ConfigProvider theme={{ token: { motion: false } }}>
+      <CurrentUserProvider me={options.me ?? aMe()}>
       <MemoryRouter initialEntries={[options.route ?? '/']}>
         <Routes>
           <Route path={options.path ?? '*'} element={ui} />
         </Routes>
         <LocationProbe />
       </MemoryRouter>
+      </CurrentUserProvider>
       </ConfigProvider>
     </ConsoleProviders>,
   );

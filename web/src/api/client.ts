@@ -1,4 +1,5 @@
 import axios, { type AxiosInstance, type AxiosProgressEvent } from 'axios';
+import { createIdentityApi, type IdentityApi } from './identity-client';
 import type {
   CreateModelBody,
   FieldError,
@@ -26,8 +27,10 @@ export class ApiError extends Error {
   readonly code: string | undefined;
   readonly errors: FieldError[];
   readonly errorId: string | undefined;
+  /** A 429's wait, in seconds (the problem's `retry_after`, else the Retry-After header). */
+  readonly retryAfter: number | undefined;
 
-  constructor(init: { status: number; title: string; detail: string; code?: string; errors?: FieldError[]; errorId?: string }) {
+  constructor(init: { status: number; title: string; detail: string; code?: string; errors?: FieldError[]; errorId?: string; retryAfter?: number }) {
     super(init.detail || init.title);
     this.name = 'ApiError';
     this.status = init.status;
@@ -36,6 +39,7 @@ export class ApiError extends Error {
     this.code = init.code;
     this.errors = init.errors ?? [];
     this.errorId = init.errorId;
+    this.retryAfter = init.retryAfter;
   }
 
   /** No answer at all: the server is down, the connection dropped, or the request timed out. */
@@ -47,7 +51,8 @@ export class ApiError extends Error {
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Reads a problem+json body; anything else (a proxy's HTML page, an empty body) becomes a plain problem of that status. */
-export function problemFrom(status: number, statusText: string, body: unknown): ApiError {
+export function problemFrom(status: number, statusText: string, body: unknown, retryAfterHeader?: unknown): ApiError {
+  const headerSeconds = typeof retryAfterHeader === 'string' && /^\d+$/.test(retryAfterHeader) ? Number(retryAfterHeader) : undefined;
   let data = body;
   if (typeof data === 'string') {
     try {
@@ -68,10 +73,11 @@ export function problemFrom(status: number, statusText: string, body: unknown): 
       code: typeof data['code'] === 'string' ? data['code'] : undefined,
       errors,
       errorId: typeof data['error_id'] === 'string' ? data['error_id'] : undefined,
+      retryAfter: typeof data['retry_after'] === 'number' ? data['retry_after'] : headerSeconds,
     });
   }
   const title = statusText || `HTTP ${status}`;
-  return new ApiError({ status, title, detail: title });
+  return new ApiError({ status, title, detail: title, retryAfter: headerSeconds });
 }
 
 export interface HttpClientOptions {
@@ -100,7 +106,7 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
     if (!error.response) {
       throw new ApiError({ status: 0, title: 'Network error', detail: error.message || 'The server could not be reached.', code: error.code });
     }
-    const problem = problemFrom(error.response.status, error.response.statusText, error.response.data);
+    const problem = problemFrom(error.response.status, error.response.statusText, error.response.data, error.response.headers['retry-after']);
     if (problem.status === 401) options.onUnauthorized?.(problem);
     throw problem;
   });
@@ -110,7 +116,7 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
 export type UploadProgress = (percent: number) => void;
 
 /** Every API call the console makes. Components get it from ApiProvider, so tests can hand in their own. */
-export interface ModelyardApi {
+export interface ModelyardApi extends IdentityApi {
   listModels(query: ListQuery, signal?: AbortSignal): Promise<ModelList>;
   getModel(id: string, signal?: AbortSignal): Promise<Model>;
   createModel(body: CreateModelBody): Promise<Model>;
@@ -121,14 +127,13 @@ export interface ModelyardApi {
   testModel(id: string, inputData: Record<string, unknown>): Promise<TestResult>;
   getStats(id: string, range: { from: string; to: string }, signal?: AbortSignal): Promise<ModelStats>;
   previewHubModel(repo: string, signal?: AbortSignal): Promise<HubModelPreview>;
-  /** Checks a token without keeping it: used by sign-in. */
-  verifyToken(token: string): Promise<void>;
 }
 
 const modelPath = (id: string) => `/ai-models/${encodeURIComponent(id)}`;
 
 export function createModelyardApi(http: AxiosInstance): ModelyardApi {
   return {
+    ...createIdentityApi(http),
     listModels: async (query, signal) => (await http.get<ModelList>('/ai-models', { params: query, signal })).data,
     getModel: async (id, signal) => (await http.get<Model>(modelPath(id), { signal })).data,
     createModel: async (body) => (await http.post<Model>('/ai-models', body)).data,
@@ -148,7 +153,5 @@ export function createModelyardApi(http: AxiosInstance): ModelyardApi {
     // Repo ids contain a slash ("org/model"): each part is encoded, the slash kept, as the Hub's own URLs do.
     previewHubModel: async (repo, signal) =>
       (await http.get<HubModelPreview>(`/huggingface/models/${repo.split('/').map(encodeURIComponent).join('/')}`, { signal })).data,
-    verifyToken: async (token) =>
-      void (await http.get('/ai-models', { params: { page_size: 1 }, headers: { Authorization: `Bearer ${token}` } })),
   };
 }

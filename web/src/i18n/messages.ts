@@ -1,10 +1,15 @@
+import { enAudit, zhTWAudit } from './messages-audit';
+import { enIdentity, zhTWIdentity } from './messages-identity';
+import { enModelPage, zhTWModelPage } from './messages-model-page';
+
 /*
  * Every string the console shows, in English and in Traditional Chinese. The Chinese wording follows
- * the user guide (user-guide.zh-TW.md). `zhTW` is typed by `en`: a key missing from either fails the
- * type-check, so no string is left untranslated.
+ * the user guide (user-guide.zh-TW.md). Each Chinese dictionary is typed by its English one: a key
+ * missing from either fails the type-check, so no string is left untranslated. Identity, tokens and
+ * the audit log, and the model page and its test dialog keep their strings in files of their own, merged here.
  */
 
-export const en = {
+const enCore = {
   'app.title': 'Modelyard',
   'nav.aiApps': 'AI Applications',
   'nav.models': 'AI Model Management',
@@ -163,61 +168,13 @@ export const en = {
   'edit.saved': 'Saved',
   'edit.nothing': 'Nothing changed',
 
-  'test.title': 'Test {name}',
-  'test.prompt': 'Prompt',
-  'test.maxTokens': 'Max tokens',
-  'test.tensors': 'Input tensors (JSON)',
-  'test.tensorsHint': 'One entry per model input, generated from its recorded inputs; symbolic dimensions are set to 1.',
-  'test.raw': 'Input data (JSON)',
-  'test.example': 'Reset to the example',
-  'test.run': 'Run',
-  'test.output': 'Output',
-  'test.tensorName': 'Name',
-  'test.latency': 'Latency',
-  'test.tokens': 'Tokens',
-  'test.finishReason': 'Finish reason',
-  'test.inputTokens': 'input',
-  'test.outputTokens': 'output',
-  'test.worker': 'Worker',
-  'test.failed': 'The test failed',
-  'test.noSignature': 'This model has no recorded inputs: write the input data yourself.',
-
-  'detail.title': 'Model details',
-  'detail.artifacts': 'Files',
-  'detail.path': 'Path',
-  'detail.size': 'Size',
-  'detail.sha256': 'SHA-256',
-  'detail.format': 'Format',
-  'detail.primary': 'Primary',
-  'detail.noArtifacts': 'No files stored',
-  'detail.monitoring': 'Monitoring',
-  'detail.range': 'Time range',
-  'detail.range.1h': 'Last hour',
-  'detail.range.6h': 'Last 6 hours',
-  'detail.range.24h': 'Last 24 hours',
-  'detail.range.7d': 'Last 7 days',
-  'detail.callsChart': 'Calls',
-  'detail.successChart': 'Success rate (%)',
-  'detail.latencyChart': 'Latency (ms)',
-  'detail.throughput': 'Throughput',
-  'detail.rps': '{value} req/s',
-  'detail.errors': 'Error analysis',
-  'detail.errorClass': 'Error class',
-  'detail.errorCount': 'Count',
-  'detail.noErrors': 'No errors in this range',
-  'detail.noCalls': 'No calls in this range',
-  'detail.tokens': 'Tokens',
-  'detail.byUser': 'User behaviour',
-  'detail.user': 'User',
-  'detail.progress': 'Import progress',
-  'detail.progressFiles': '{done} of {total} files',
-  'detail.statusMessage': 'Status message',
 } as const;
 
+export const en = { ...enCore, ...enModelPage, ...enIdentity, ...enAudit } as const;
 export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
 
-export const zhTW: Messages = {
+const zhTWCore: Record<keyof typeof enCore, string> = {
   'app.title': 'Modelyard',
   'nav.aiApps': 'AI 應用',
   'nav.models': 'AI Model 管理',
@@ -376,53 +333,6 @@ export const zhTW: Messages = {
   'edit.saved': '已保存更改',
   'edit.nothing': '沒有任何更改',
 
-  'test.title': '測試 {name}',
-  'test.prompt': '提示詞',
-  'test.maxTokens': '最大 token 數',
-  'test.tensors': '輸入張量（JSON）',
-  'test.tensorsHint': '每個模型輸入一項，依模型記錄的輸入生成；符號維度設為 1。',
-  'test.raw': '輸入數據（JSON）',
-  'test.example': '重設為範例',
-  'test.run': '執行',
-  'test.output': '輸出結果',
-  'test.tensorName': '名稱',
-  'test.latency': '延遲',
-  'test.tokens': 'Token 用量',
-  'test.finishReason': '結束原因',
-  'test.inputTokens': '輸入',
-  'test.outputTokens': '輸出',
-  'test.worker': '執行節點',
-  'test.failed': '測試失敗',
-  'test.noSignature': '此模型沒有記錄的輸入，請自行輸入測試數據。',
-
-  'detail.title': '模型詳情',
-  'detail.artifacts': '模型文件',
-  'detail.path': '路徑',
-  'detail.size': '大小',
-  'detail.sha256': 'SHA-256',
-  'detail.format': '格式',
-  'detail.primary': '主要文件',
-  'detail.noArtifacts': '沒有已保存的文件',
-  'detail.monitoring': '模型監控',
-  'detail.range': '時間範圍',
-  'detail.range.1h': '最近 1 小時',
-  'detail.range.6h': '最近 6 小時',
-  'detail.range.24h': '最近 24 小時',
-  'detail.range.7d': '最近 7 天',
-  'detail.callsChart': '使用次數',
-  'detail.successChart': '成功率（%）',
-  'detail.latencyChart': '延遲統計（毫秒）',
-  'detail.throughput': '吞吐量',
-  'detail.rps': '每秒 {value} 個請求',
-  'detail.errors': '錯誤分析',
-  'detail.errorClass': '錯誤類別',
-  'detail.errorCount': '次數',
-  'detail.noErrors': '此範圍內沒有錯誤',
-  'detail.noCalls': '此範圍內沒有調用',
-  'detail.tokens': 'Token 用量',
-  'detail.byUser': '用戶行為',
-  'detail.user': '用戶',
-  'detail.progress': '匯入進度',
-  'detail.progressFiles': '{done} / {total} 個文件',
-  'detail.statusMessage': '狀態說明',
 };
+
+export const zhTW: Messages = { ...zhTWCore, ...zhTWModelPage, ...zhTWIdentity, ...zhTWAudit };

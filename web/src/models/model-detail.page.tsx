@@ -1,14 +1,16 @@
 import { ArrowLeftOutlined, EditOutlined, ExperimentOutlined, ReloadOutlined } from '@ant-design/icons';
-import { Button, Card, Col, Descriptions, Empty, Row, Segmented, Skeleton, Space, Statistic, Table, Tag, Typography } from 'antd';
+import { Button, Card, Col, Descriptions, Empty, Row, Segmented, Skeleton, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useApi } from '../api/api-context';
 import { isProviderSource, type Artifact, type Model, type ModelStats } from '../api/types';
+import { useCurrentUser } from '../auth/current-user';
 import { ErrorState } from '../common/error-state';
 import { formatBytes, formatMs, formatPercent, formatTime } from '../common/format';
 import { useRequest } from '../common/use-request';
 import { useI18n } from '../i18n/i18n';
 import { EditModelModal } from './edit-model-modal';
+import { ModelAccessPanel } from './model-access';
 import { StatusSwitch, TransferProgress } from './status-cell';
 import { CallsChart, LatencyChart, SuccessRateChart } from './stats-charts';
 import { TestModelModal } from './test-model-modal';
@@ -25,9 +27,14 @@ export function ModelDetailPage() {
   const { id = '' } = useParams();
   const { t } = useI18n();
   const api = useApi();
+  const { can } = useCurrentUser();
+  const [searchParams, setSearchParams] = useSearchParams();
   const model = useRequest(`model:${id}`, (signal) => api.getModel(id, signal));
   const [editing, setEditing] = useState(false);
   const [testing, setTesting] = useState(false);
+  // Who may manage this model is the API's answer (owner, grants); the tab is offered to the roles that can.
+  const accessTab = can('models.permissions.read');
+  const tab = accessTab && searchParams.get('tab') === 'access' ? 'access' : 'overview';
 
   const uploading = model.data?.status === 'uploading';
   useEffect(() => {
@@ -65,22 +72,45 @@ export function ModelDetailPage() {
         }
         extra={
           <Space>
-            <StatusSwitch model={m} onChanged={model.reloadQuietly} />
-            <Button icon={<EditOutlined />} onClick={() => setEditing(true)}>
-              {t('list.edit')}
-            </Button>
-            <Button icon={<ExperimentOutlined />} onClick={() => setTesting(true)} disabled={m.status !== 'active'}>
-              {t('list.test')}
-            </Button>
+            <StatusSwitch model={m} onChanged={model.reloadQuietly} readOnly={!can('models.edit')} />
+            {can('models.edit') && (
+              <Button icon={<EditOutlined />} onClick={() => setEditing(true)}>
+                {t('list.edit')}
+              </Button>
+            )}
+            {can('models.use') && (
+              <Button icon={<ExperimentOutlined />} onClick={() => setTesting(true)} disabled={m.status !== 'active'}>
+                {t('list.test')}
+              </Button>
+            )}
           </Space>
         }
       >
         <ModelDescriptions model={m} />
       </Card>
-      <ArtifactsCard artifacts={m.artifacts} />
-      <MonitoringCard model={m} />
+      {accessTab ? (
+        <Tabs
+          activeKey={tab}
+          onChange={(key) => setSearchParams(key === 'access' ? { tab: 'access' } : {})}
+          items={[
+            { key: 'overview', label: t('detail.overview'), children: <Overview model={m} /> },
+            { key: 'access', label: t('access.tab'), children: <Card><ModelAccessPanel modelId={m.id} /></Card> },
+          ]}
+        />
+      ) : (
+        <Overview model={m} />
+      )}
       {editing && <EditModelModal model={m} onClose={() => setEditing(false)} onSaved={model.reloadQuietly} />}
       {testing && <TestModelModal model={m} onClose={() => setTesting(false)} />}
+    </Space>
+  );
+}
+
+function Overview({ model }: { model: Model }) {
+  return (
+    <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
+      <ArtifactsCard artifacts={model.artifacts} />
+      <MonitoringCard model={model} />
     </Space>
   );
 }

@@ -4,6 +4,7 @@ import type { SorterResult } from 'antd/es/table/interface';
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useApi } from '../api/api-context';
+import { useCurrentUser } from '../auth/current-user';
 import type { ListQuery, Model, ModelSort } from '../api/types';
 import { ErrorState, useErrorText } from '../common/error-state';
 import { formatMs, formatPercent, formatTime } from '../common/format';
@@ -22,6 +23,7 @@ const PROGRESS_POLL_MS = 2000;
 export function ModelListPage() {
   const { t } = useI18n();
   const api = useApi();
+  const { can } = useCurrentUser();
   const { message } = App.useApp();
   const errorText = useErrorText();
   const [searchParams, setSearchParams] = useSearchParams();
@@ -96,7 +98,7 @@ export function ModelListPage() {
       key: 'status',
       render: (_: unknown, m: Model) => (
         <Space orientation="vertical" size={2}>
-          <StatusSwitch model={m} onChanged={showToggled} />
+          <StatusSwitch model={m} onChanged={showToggled} readOnly={!can('models.edit')} />
           <TransferProgress model={m} compact />
         </Space>
       ),
@@ -134,32 +136,39 @@ export function ModelListPage() {
       fixed: 'right' as const,
       render: (_: unknown, m: Model) => (
         <Space size={0}>
-          <Tooltip title={t('list.edit')}>
-            <Button type="text" icon={<EditOutlined />} aria-label={`${t('list.edit')} ${m.name}`} onClick={() => setEditing(m)} />
-          </Tooltip>
-          <Tooltip title={t('list.test')}>
-            <Button
-              type="text"
-              icon={<ExperimentOutlined />}
-              aria-label={`${t('list.test')} ${m.name}`}
-              disabled={m.status !== 'active'}
-              onClick={() => setTesting(m)}
-            />
-          </Tooltip>
+          {/* Offered by role; a model the caller may not edit or delete answers 403, shown as a message. */}
+          {can('models.edit') && (
+            <Tooltip title={t('list.edit')}>
+              <Button type="text" icon={<EditOutlined />} aria-label={`${t('list.edit')} ${m.name}`} onClick={() => setEditing(m)} />
+            </Tooltip>
+          )}
+          {can('models.use') && (
+            <Tooltip title={t('list.test')}>
+              <Button
+                type="text"
+                icon={<ExperimentOutlined />}
+                aria-label={`${t('list.test')} ${m.name}`}
+                disabled={m.status !== 'active'}
+                onClick={() => setTesting(m)}
+              />
+            </Tooltip>
+          )}
           <Tooltip title={t('list.open')}>
             <Link to={`/models/${m.id}`} aria-label={`${t('list.open')} ${m.name}`}>
               <Button type="text" icon={<EyeOutlined />} tabIndex={-1} />
             </Link>
           </Tooltip>
-          <Popconfirm
-            title={t('list.deleteConfirm', { name: m.name })}
-            okText={t('common.delete')}
-            cancelText={t('common.cancel')}
-            okButtonProps={{ danger: true }}
-            onConfirm={() => remove(m)}
-          >
-            <Button type="text" danger icon={<DeleteOutlined />} aria-label={`${t('common.delete')} ${m.name}`} />
-          </Popconfirm>
+          {can('models.delete') && (
+            <Popconfirm
+              title={t('list.deleteConfirm', { name: m.name })}
+              okText={t('common.delete')}
+              cancelText={t('common.cancel')}
+              okButtonProps={{ danger: true }}
+              onConfirm={() => remove(m)}
+            >
+              <Button type="text" danger icon={<DeleteOutlined />} aria-label={`${t('common.delete')} ${m.name}`} />
+            </Popconfirm>
+          )}
         </Space>
       ),
     },
@@ -171,9 +180,11 @@ export function ModelListPage() {
       extra={
         <Space>
           <Button icon={<ReloadOutlined />} onClick={reload} aria-label={t('common.refresh')} />
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)}>
-            {t('list.add')}
-          </Button>
+          {can('models.create') && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)}>
+              {t('list.add')}
+            </Button>
+          )}
         </Space>
       }
     >

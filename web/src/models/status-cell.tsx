@@ -39,8 +39,11 @@ export function TransferProgress({ model, compact = false }: { model: Model; com
   );
 }
 
-/** The row's on/off switch: active ↔ inactive. Uploading and error are shown but cannot be switched; the reason is on hover. */
-export function StatusSwitch({ model, onChanged }: { model: Model; onChanged(model: Model): void }) {
+/**
+ * The row's on/off switch: active ↔ inactive. Uploading and error are shown but cannot be switched;
+ * the reason is on hover. `readOnly`: the caller's role may not edit models, so it only shows the state.
+ */
+export function StatusSwitch({ model, onChanged, readOnly = false }: { model: Model; onChanged(model: Model): void; readOnly?: boolean }) {
   const { t } = useI18n();
   const api = useApi();
   const { message } = App.useApp();
@@ -64,13 +67,13 @@ export function StatusSwitch({ model, onChanged }: { model: Model; onChanged(mod
     <Switch
       size="small"
       checked={model.status === 'active'}
-      disabled={!switchable}
+      disabled={!switchable || readOnly}
       loading={busy}
       onChange={toggle}
       aria-label={`${t('list.toggle')} ${model.name}`}
     />
   );
-  const reason = switchable ? t('list.toggle') : [t('list.notSwitchable', { status: t(`status.${model.status}`) }), model.status_message].filter(Boolean).join(': ');
+  const reason = readOnly ? t('access.cannotEdit') : switchable ? t('list.toggle') : [t('list.notSwitchable', { status: t(`status.${model.status}`) }), model.status_message].filter(Boolean).join(': ');
   return (
     <Space size={6}>
       <Tooltip title={reason}>
