@@ -118,6 +118,27 @@ export function describeBadRequests(mode: string, start: () => Promise<SystemUnd
       });
     });
 
+    describe('null where a field cannot be null', () => {
+      // Each once reached a service as a value: a NOT NULL column, a string method, a secret to
+      // seal, or a stored endpoint configuration no call could use.
+      it('refuses it with a 422 naming the field, in models, users, tokens and grants', async () => {
+        const cases: Array<[string, string, unknown, string]> = [
+          ['POST', BASE, newModelBody({ api_key: null } as never), 'api_key'],
+          ['POST', BASE, newModelBody({ source: 'endpoint', endpoint: 'https://example.com/v1', validate: false, config: { http: { method: null } } } as never), 'config.http.method'],
+          ['POST', '/api/v1/tokens', { name: 'ci', user: null }, 'user'],
+        ];
+        const model = await create();
+        cases.push(['PUT', `${BASE}/${model.id}/permissions`, { grants: [{ user: null, level: 'read' }] }, 'grants.0.user']);
+        const user = await api.post<{ id: string }>('/api/v1/users', { username: `u${Date.now()}`, password: 'correct horse battery', role: 'viewer' });
+        expect(user.status).toBe(201);
+        cases.push(['PATCH', `/api/v1/users/${user.body.id}`, { disabled: null }, 'disabled']);
+        for (const [method, path, body, field] of cases) {
+          const problem = expectProblem(await api.request(method, path, body), 422, 'validation_failed');
+          expect([method, path, problem.errors!.map((e) => e.field)]).toEqual([method, path, expect.arrayContaining([field])]);
+        }
+      });
+    });
+
     describe('nesting', () => {
       it('refuses a body nested 10,000 levels deep on create, edit and test, saying the limit', async () => {
         const model = await create();

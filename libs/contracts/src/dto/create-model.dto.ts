@@ -158,7 +158,7 @@ export const API_KEY_DESCRIPTION =
 
 export class CreateModelDto extends ModelFieldsDto {
   @ApiPropertyOptional({ description: API_KEY_DESCRIPTION, writeOnly: true, maxLength: 4096, example: 'sk-…' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 4096)
   @HasNoControlCharacters()
@@ -168,12 +168,12 @@ export class CreateModelDto extends ModelFieldsDto {
     description: 'OpenAI and Anthropic: check the key and model with the provider before storing (default true). false stores without asking.',
     default: true,
   })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   validate?: boolean;
 
   @ApiPropertyOptional({ enum: MODEL_SOURCES, description: 'Where the model comes from. Fixed once created.', default: 'custom', example: 'openai' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(MODEL_SOURCES, oneOf(MODEL_SOURCES))
   source?: ModelSource;
 
@@ -182,12 +182,12 @@ export class CreateModelDto extends ModelFieldsDto {
     description: 'Initial status (a Hugging Face import is `uploading` until its files are stored, then active).',
     default: 'active',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(USER_SETTABLE_STATUSES, oneOf(USER_SETTABLE_STATUSES))
   status?: UserSettableStatus;
 
   @ApiPropertyOptional({ description: 'Hugging Face imports: branch, tag or commit to import.', default: 'main', example: 'main', maxLength: 200 })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Matches(REVISION_PATTERN, { message: 'revision must be a branch, tag or commit name (letters, digits, . _ - /), 1-200 characters' })
   revision?: string;
@@ -198,7 +198,7 @@ export class CreateModelDto extends ModelFieldsDto {
       'Hugging Face imports: glob patterns of the files to fetch (e.g. ["*.onnx", "config.json"]). Default: ONNX weights, configs and tokenizer files.',
     example: ['onnx/*.onnx', '*.json'],
   })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(50)

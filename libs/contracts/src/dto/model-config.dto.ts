@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import type { ModelSignature } from './model-artifacts.dto.js';
-import { HasNoControlCharacters, HEADER_NAME, IsEnvironmentMap, IsHeaderMap, IsJsonObject, RESERVED_HEADERS } from './validators.util.js';
+import { HasNoControlCharacters, HEADER_NAME, IsEnvironmentMap, IsHeaderMap, IsJsonObject, IsOmittable, RESERVED_HEADERS } from './validators.util.js';
 
 export const HTTP_ENDPOINT_METHODS = ['POST', 'PUT', 'PATCH'] as const;
 
@@ -35,7 +35,7 @@ export const RESPONSE_PATH = /^[A-Za-z0-9_$-]{1,100}(\.[A-Za-z0-9_$-]{1,100}){0,
 
 export class HttpEndpointConfigDto {
   @ApiPropertyOptional({ enum: HTTP_ENDPOINT_METHODS, default: 'POST' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(HTTP_ENDPOINT_METHODS, { message: `method must be one of: ${HTTP_ENDPOINT_METHODS.join(', ')}` })
   method?: HttpEndpointConfig['method'];
 
@@ -45,7 +45,7 @@ export class HttpEndpointConfigDto {
     description: `Extra headers, stored in clear: no credentials (${RESERVED_HEADERS.join(', ')} are refused).`,
     example: { 'X-Model-Route': 'small' },
   })
-  @IsOptional()
+  @IsOmittable()
   @IsHeaderMap()
   headers?: Record<string, string>;
 
@@ -55,14 +55,14 @@ export class HttpEndpointConfigDto {
   secret_header?: string | null;
 
   @ApiPropertyOptional({ default: 'Bearer ', description: 'Written before the secret in its header.', maxLength: 64 })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(64)
   @HasNoControlCharacters()
   secret_prefix?: string;
 
   @ApiPropertyOptional({ default: 30000, minimum: 1, maximum: 300000, description: 'Longest the call may take (MODELYARD_PROVIDER_TIMEOUT_MS caps it).' })
-  @IsOptional()
+  @IsOmittable()
   @IsInt({ message: 'timeout_ms must be a whole number of milliseconds' })
   @Min(1)
   @Max(300_000)
@@ -94,21 +94,28 @@ export class StoredHttpEndpointConfigDto implements HttpEndpointConfig {
 
 /** Per-model configuration, as the user guide's "模型配置" describes it. */
 export class ModelConfigDto {
-  @ApiPropertyOptional({ description: 'Format of the input the model expects (free text, e.g. "text", "image/png", "tensor").', example: 'text', maxLength: 200 })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Format of the input the model expects (free text, e.g. "text", "image/png", "tensor"); null clears it.',
+    example: 'text',
+    maxLength: 200,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
   input_format?: string | null;
 
-  @ApiPropertyOptional({ description: 'Format of the output the model produces.', example: 'text', maxLength: 200 })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Format of the output the model produces; null clears it.', example: 'text', maxLength: 200 })
   @IsOptional()
   @IsString()
   @MaxLength(200)
   output_format?: string | null;
 
   @ApiPropertyOptional({
-    description: 'Default inference parameters, merged with those of each request.',
+    description: 'Default inference parameters, merged with those of each request; null empties them.',
     type: 'object',
+    nullable: true,
     additionalProperties: true,
     example: { temperature: 0.7, max_tokens: 256 },
   })
@@ -117,8 +124,9 @@ export class ModelConfigDto {
   parameters?: Record<string, unknown> | null;
 
   @ApiPropertyOptional({
-    description: 'Environment variables for the model\'s runtime (names like [A-Za-z_][A-Za-z0-9_]*, string values).',
+    description: 'Environment variables for the model\'s runtime (names like [A-Za-z_][A-Za-z0-9_]*, string values); null empties them.',
     type: 'object',
+    nullable: true,
     additionalProperties: { type: 'string' },
     example: { OMP_NUM_THREADS: '4' },
   })

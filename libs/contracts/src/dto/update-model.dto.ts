@@ -1,7 +1,7 @@
 import { ApiHideProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Equals, IsBoolean, IsOptional, IsString, Length } from 'class-validator';
 import { API_KEY_DESCRIPTION, ModelFieldsDto } from './create-model.dto.js';
-import { HasNoControlCharacters } from './validators.util.js';
+import { HasNoControlCharacters, IsOmittable } from './validators.util.js';
 
 /**
  * A partial edit: send only what changes. Fields may not be null unless nullable; `config`
@@ -26,7 +26,7 @@ export class UpdateModelDto extends PartialType(ModelFieldsDto, { skipNullProper
   api_key?: string | null;
 
   @ApiPropertyOptional({ description: 'OpenAI and Anthropic: check a new key (or model) with the provider before storing it (default true).', default: true })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   validate?: boolean;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsString, Matches, ValidateNested } from 'class-validator';
 import { IsOmittable } from '../dto/validators.util.js';
 import { MODEL_ACCESS_LEVELS, MODEL_VISIBILITIES, type ModelAccessLevel, type ModelVisibility } from './access.constant.js';
 import { USERNAME_PATTERN, UserRefDto } from './user.dto.js';
@@ -9,13 +9,13 @@ const oneOf = (values: readonly string[]) => ({ message: `$property must be one 
 
 export class ModelGrantDto {
   @ApiPropertyOptional({ description: 'A username; give either user or team.', example: 'mei' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Matches(USERNAME_PATTERN, { message: 'user must be a username' })
   user?: string;
 
   @ApiPropertyOptional({ description: 'A team name; give either user or team.', example: 'nlp' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Matches(USERNAME_PATTERN, { message: 'team must be a team name' })
   team?: string;

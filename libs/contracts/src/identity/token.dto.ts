@@ -69,7 +69,7 @@ export class CreateTokenDto extends LimitsDto {
   model_ids?: string[] | null;
 
   @ApiPropertyOptional({ description: 'Admins: the username the token is for (default: yourself).' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Matches(USERNAME_PATTERN, { message: 'user must be a username' })
   user?: string;

@@ -69,7 +69,7 @@ export class CreateUserDto extends LimitsDto {
   display_name?: string | null;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   disabled?: boolean;
 
