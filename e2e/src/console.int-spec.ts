@@ -73,6 +73,8 @@ describe('web console (browser)', () => {
   it('sends a visitor to sign-in, refuses a wrong token and signs in with the printed one', async () => {
     await page.goto(`${system.url}/models?type=vision`);
     await page.waitForURL(/\/sign-in\?next=/);
+    // Username and password come first; the printed token is on the Token tab.
+    await page.getByRole('tab', { name: 'Token' }).click();
     await page.getByLabel('API token').fill('my_not-the-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('This token was not accepted.').waitFor();
@@ -254,6 +256,7 @@ describe('web console (browser)', () => {
     await page.waitForURL(/\/sign-in/);
     await page.getByText('Your session has ended. Sign in again.').waitFor();
     await shot('session-expired');
+    await page.getByRole('tab', { name: 'Token' }).click();
     await page.getByLabel('API token').fill(system.token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -10,7 +10,13 @@ import { REPO_ROOT } from './system.js';
 export const CHROMIUM = '/usr/bin/chromium';
 export const CONSOLE_ARTIFACTS = join(REPO_ROOT, 'test-artifacts/console');
 
-/** `npm start` as a user runs it: the built standalone process, serving the built console, with its one-time token. */
+/** The built-in admin's password in console tests (MODELYARD_ADMIN_PASSWORD). */
+export const CONSOLE_ADMIN_PASSWORD = 'console admin passphrase';
+
+/**
+ * `npm start` as a user runs it: the built standalone process, serving the built console, with its
+ * one-time token, and the built-in admin's password set from the environment.
+ */
 export interface ConsoleSystem {
   url: string;
   token: string;
@@ -28,7 +34,16 @@ export async function startConsoleSystem(): Promise<ConsoleSystem> {
   const modelyard = await startServiceProcess({
     name: 'standalone',
     entry: join(REPO_ROOT, 'services/standalone/dist/main.js'),
-    env: { PORT: String(port), MODELYARD_HOST: '127.0.0.1', MODELYARD_DATA_DIR: dataDir, MODELYARD_LOG_LEVEL: 'warn', MODELYARD_OUTBOX_POLL_MS: '200' },
+    env: {
+      PORT: String(port),
+      MODELYARD_HOST: '127.0.0.1',
+      MODELYARD_DATA_DIR: dataDir,
+      MODELYARD_LOG_LEVEL: 'warn',
+      MODELYARD_OUTBOX_POLL_MS: '200',
+      MODELYARD_ADMIN_PASSWORD: CONSOLE_ADMIN_PASSWORD,
+      // The same password hash at a lower cost: quicker sign-ins in tests.
+      MODELYARD_PASSWORD_SCRYPT_LOG_N: '14',
+    },
     ready: () => answersOk(`http://127.0.0.1:${port}/readyz`),
     timeoutMs: 30_000,
   });
@@ -58,13 +73,18 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Numbered screenshots, one per step, kept as test artifacts (gitignored). */
-export function screenshots(page: Page): (step: string) => Promise<void> {
+/**
+ * Numbered screenshots, one per step, kept as test artifacts (gitignored); a suite of its own keeps
+ * them in a `folder` of its own, so that two suites' numbers do not collide. A step seen in another
+ * page (a second user's browser) passes that page, and keeps the one numbering.
+ */
+export function screenshots(page: Page, folder = ''): (step: string, of?: Page) => Promise<void> {
   let n = 0;
-  return async (step) => {
-    await mkdir(CONSOLE_ARTIFACTS, { recursive: true });
+  return async (step, of = page) => {
+    const dir = join(CONSOLE_ARTIFACTS, folder);
+    await mkdir(dir, { recursive: true });
     n++;
-    await page.screenshot({ path: join(CONSOLE_ARTIFACTS, `${String(n).padStart(2, '0')}-${step}.png`), fullPage: true });
+    await of.screenshot({ path: join(dir, `${String(n).padStart(2, '0')}-${step}.png`), fullPage: true });
   };
 }
 
@@ -86,6 +106,22 @@ export async function drawnPixels(page: Page, selector: string): Promise<number>
   });
 }
 
-export async function cleanArtifacts(): Promise<void> {
-  await rm(CONSOLE_ARTIFACTS, { recursive: true, force: true });
+/** Removes an earlier run's screenshots: the main suite's (the files at the top), or those in `folder`. */
+export async function cleanArtifacts(folder?: string): Promise<void> {
+  if (folder) {
+    await rm(join(CONSOLE_ARTIFACTS, folder), { recursive: true, force: true });
+    return;
+  }
+  // The main suite's numbered files only: another suite's folder is its own to clean.
+  const entries = await readdir(CONSOLE_ARTIFACTS, { withFileTypes: true }).catch(() => []);
+  await Promise.all(entries.filter((e) => e.isFile()).map((e) => rm(join(CONSOLE_ARTIFACTS, e.name), { force: true })));
+}
+
+/** Signs in on the console's sign-in page with a username and password, and waits for the signed-in page. */
+export async function signInWithPassword(page: Page, url: string, username: string, password: string): Promise<void> {
+  if (!page.url().includes('/sign-in')) await page.goto(`${url}/sign-in`);
+  await page.getByLabel('Username', { exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('current-user').waitFor();
 }
