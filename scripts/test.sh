@@ -24,8 +24,9 @@ npx tsc -p web/tsconfig.json
 npm run build:web --silent
 
 step "Chromium for the console's browser tests"
-# Debian's own package, driven by playwright-core; never a downloaded browser.
-command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+# Debian's own package, driven by playwright-core; never a downloaded browser. Noto CJK: the zh-TW
+# screenshots show Chinese, not empty boxes.
+if ! command -v chromium >/dev/null || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then apt-get update && apt-get install -y chromium fonts-noto-cjk; fi
 
 infra=deploy/local/infra.sh
 # The real services the integration tests use. Given from the environment (MODELYARD_DATABASE_URL
