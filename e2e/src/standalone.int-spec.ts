@@ -9,12 +9,14 @@ import { describeModelLifecycle } from './model-lifecycle.suite.js';
 import { describeModelsApi } from './models-api.suite.js';
 import { describeProviders } from './providers.suite.js';
 import { describeSecretSafety } from './secret-safety.suite.js';
+import { describeIdentity } from './identity.suite.js';
 import { startStandaloneSystem } from './support/system.js';
 
 describeModelsApi('standalone', () => startStandaloneSystem());
 describeModelLifecycle('standalone', (env) => startStandaloneSystem({ env }));
 describeProviders('standalone', (env) => startStandaloneSystem({ env }));
 describeSecretSafety('standalone', (env) => startStandaloneSystem({ env }));
+describeIdentity('standalone', (env) => startStandaloneSystem({ env }));
 
 describe('standalone persistence', () => {
   let dataDir: string;

@@ -22,6 +22,9 @@ export class ApiClient {
   post<T = unknown>(path: string, body?: unknown, init?: RequestInit) {
     return this.request<T>('POST', path, body, init);
   }
+  put<T = unknown>(path: string, body?: unknown, init?: RequestInit) {
+    return this.request<T>('PUT', path, body, init);
+  }
   patch<T = unknown>(path: string, body?: unknown, init?: RequestInit) {
     return this.request<T>('PATCH', path, body, init);
   }

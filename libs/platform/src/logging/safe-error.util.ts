@@ -29,6 +29,9 @@ export function statementOf(query: unknown): string | undefined {
  */
 const withoutQuotedValues = (text: string): string => text.replace(/:\s*".*"\s*$/gm, ': [value not logged]');
 
+/** Duck-typed: errors thrown in another realm (native bindings, a test VM) are not this realm's Error. */
+const isErrorLike = (value: object): boolean => typeof (value as { message?: unknown }).message === 'string';
+
 function isDatabaseError(error: Serialized): boolean {
   return 'query' in error || 'parameters' in error || (typeof error.code === 'string' && SQLSTATE.test(error.code) && 'severity' in error);
 }
@@ -58,7 +61,7 @@ function scrub(error: Serialized, depth: number): Serialized {
   for (const nested of ['driverError', 'cause']) {
     const value = out[nested];
     if (typeof value === 'object' && value !== null && depth < 5) {
-      const serialized = value instanceof Error ? (pino.stdSerializers.err(value) as unknown as Serialized) : (value as Serialized);
+      const serialized = isErrorLike(value) ? (pino.stdSerializers.err(value as Error) as unknown as Serialized) : (value as Serialized);
       out[nested] = scrub(serialized, depth + 1);
     }
   }
@@ -72,7 +75,7 @@ function scrub(error: Serialized, depth: number): Serialized {
  */
 export function serializeError(error: unknown): unknown {
   if (typeof error !== 'object' || error === null) return error;
-  const serialized = error instanceof Error ? (pino.stdSerializers.err(error) as unknown as Serialized) : { ...(error as Serialized) };
+  const serialized = isErrorLike(error) ? (pino.stdSerializers.err(error as Error) as unknown as Serialized) : { ...(error as Serialized) };
   const scrubbed = scrub(serialized, 0);
   if (involvesDatabase(error)) {
     for (const member of ['message', 'stack']) {

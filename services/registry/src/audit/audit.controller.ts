@@ -4,7 +4,8 @@ import { AuditQueryDto, REGISTRY_PATTERNS, type Caller, type RegistryMessages } 
 import { AuditService } from './audit.service.js';
 
 type Response<P extends keyof RegistryMessages> = Promise<RegistryMessages[P]['response']>;
-type Request<P extends keyof RegistryMessages> = RegistryMessages[P]['request'];
+/** Named apart from the global Request: decorator metadata would take that class for the payload type. */
+type MessageOf<P extends keyof RegistryMessages> = RegistryMessages[P]['request'];
 
 @Controller()
 export class AuditController {
@@ -21,7 +22,7 @@ export class AuditController {
   }
 
   @MessagePattern(REGISTRY_PATTERNS.appendAudit)
-  async append(@Payload() request: Request<typeof REGISTRY_PATTERNS.appendAudit>): Response<typeof REGISTRY_PATTERNS.appendAudit> {
+  async append(@Payload() request: MessageOf<typeof REGISTRY_PATTERNS.appendAudit>): Response<typeof REGISTRY_PATTERNS.appendAudit> {
     const [event] = await this.audit.appendAlone(request.actor, [request.entry]);
     return event!;
   }

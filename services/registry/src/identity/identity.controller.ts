@@ -27,7 +27,8 @@ const validId = (id: unknown, notFound: (id: string) => Error): string => {
 };
 
 type Response<P extends keyof RegistryMessages> = Promise<RegistryMessages[P]['response']>;
-type Request<P extends keyof RegistryMessages> = RegistryMessages[P]['request'];
+/** Named apart from the global Request: decorator metadata would take that class for the payload type. */
+type MessageOf<P extends keyof RegistryMessages> = RegistryMessages[P]['request'];
 
 /** Identity's message handlers: sign-in, principals, users, teams, tokens. */
 @Controller()
@@ -41,13 +42,14 @@ export class IdentityController {
   ) {}
 
   @MessagePattern(REGISTRY_PATTERNS.signIn)
-  signIn(@Payload() request: Request<typeof REGISTRY_PATTERNS.signIn>): Response<typeof REGISTRY_PATTERNS.signIn> {
+  signIn(@Payload() request: MessageOf<typeof REGISTRY_PATTERNS.signIn>): Response<typeof REGISTRY_PATTERNS.signIn> {
     return this.signIns.signIn(String(request.username), String(request.password), request.actor);
   }
 
   @MessagePattern(REGISTRY_PATTERNS.resolveToken)
-  resolveToken(@Payload('token_hash') tokenHash: string): Response<typeof REGISTRY_PATTERNS.resolveToken> {
-    return this.principals.ofToken(String(tokenHash));
+  // Whole payloads, not members: a member typed string or boolean would be validated as a body (and refused).
+  resolveToken(@Payload() request: MessageOf<typeof REGISTRY_PATTERNS.resolveToken>): Response<typeof REGISTRY_PATTERNS.resolveToken> {
+    return this.principals.ofToken(String(request.token_hash));
   }
 
   @MessagePattern(REGISTRY_PATTERNS.principalOfUser)
@@ -61,7 +63,7 @@ export class IdentityController {
   }
 
   @MessagePattern(REGISTRY_PATTERNS.touchTokens)
-  async touchTokens(@Payload() request: Request<typeof REGISTRY_PATTERNS.touchTokens>): Response<typeof REGISTRY_PATTERNS.touchTokens> {
+  async touchTokens(@Payload() request: MessageOf<typeof REGISTRY_PATTERNS.touchTokens>): Response<typeof REGISTRY_PATTERNS.touchTokens> {
     await this.tokens.touch(request.token_ids.filter((id) => UUID.test(id)), new Date(request.at));
     return { ok: true };
   }
@@ -119,15 +121,15 @@ export class IdentityController {
   }
 
   @MessagePattern(REGISTRY_PATTERNS.listTokens)
-  listTokens(@Payload('caller') caller: Caller, @Payload('all') all: boolean): Response<typeof REGISTRY_PATTERNS.listTokens> {
-    return this.tokens.list(caller, all === true);
+  listTokens(@Payload() request: MessageOf<typeof REGISTRY_PATTERNS.listTokens>): Response<typeof REGISTRY_PATTERNS.listTokens> {
+    return this.tokens.list(request.caller, request.all === true);
   }
 
   @MessagePattern(REGISTRY_PATTERNS.createToken)
   createToken(
     @Payload('caller') caller: Caller,
     @Payload('body') body: CreateTokenDto,
-    @Payload() made: Request<typeof REGISTRY_PATTERNS.createToken>,
+    @Payload() made: MessageOf<typeof REGISTRY_PATTERNS.createToken>,
   ): Response<typeof REGISTRY_PATTERNS.createToken> {
     return this.tokens.create(caller, body, { token_hash: made.token_hash, prefix: made.prefix, last4: made.last4 });
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { NO_LIMITS, ROLE_SCOPES, type Limits, type Principal, type ResolvedPrincipal } from '@modelyard/contracts';
 import { ApiTokenEntity } from './entities/api-token.entity.js';
 import type { UserEntity } from './entities/user.entity.js';
@@ -48,13 +48,14 @@ export class PrincipalsService {
     return this.resolved(token.user, 'token', token);
   }
 
-  async resolved(user: UserEntity, via: Principal['via'], token: ApiTokenEntity | null): Promise<ResolvedPrincipal> {
+  /** Within a transaction, pass its manager: the embedded database has a single connection. */
+  async resolved(user: UserEntity, via: Principal['via'], token: ApiTokenEntity | null, manager?: EntityManager): Promise<ResolvedPrincipal> {
     const allowed = ROLE_SCOPES[user.role];
     const principal: Principal = {
       user_id: user.id,
       username: user.username,
       role: user.role,
-      team_ids: await this.identities.teamIdsOf(user.id),
+      team_ids: await this.identities.teamIdsOf(user.id, manager),
       via,
       token_id: token?.id ?? null,
       // A role lowered after the token was made lowers the token with it.

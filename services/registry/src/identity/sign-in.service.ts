@@ -52,7 +52,7 @@ export class SignInService implements OnApplicationBootstrap {
       await this.identities.manager().update(UserEntity, { id: user.id }, { passwordHash: await hashPassword(password, this.config.auth.passwordScryptLogN) });
     }
     return this.changes.run(attempt, async (manager) => ({
-      result: { user: await this.identities.userDto(user, manager), resolved: await this.principals.resolved(user, 'session', null) },
+      result: { user: await this.identities.userDto(user, manager), resolved: await this.principals.resolved(user, 'session', null, manager) },
       audit: [{ action: 'auth.login', result: 'success', target_type: 'session', target_id: user.id, details: { username: user.username } }],
     }));
   }
