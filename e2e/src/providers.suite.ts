@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ModelDto, ModelListDto, ModelStatsDto, TestResultDto } from '@modelyard/contracts';
+import type { CreatedTokenDto, ModelDto, ModelListDto, ModelStatsDto, TestResultDto, WhoAmIDto } from '@modelyard/contracts';
 import {
   freePort,
   startAnthropicStandIn,
@@ -7,9 +7,11 @@ import {
   startOpenAiStandIn,
   waitFor,
   type AnthropicStandIn,
+  type ApiClient,
   type HttpEndpointStandIn,
   type OpenAiStandIn,
 } from '@modelyard/testing';
+import { TEST_SCRYPT_ENV, tokenClient, userClient } from './support/identity.js';
 import type { SystemUnderTest } from './support/system.js';
 
 /** Keys a reader would recognise anywhere they leaked. */
@@ -56,7 +58,8 @@ export function describeProviders(label: string, start: (env: Record<string, str
 
     beforeAll(async () => {
       standIns = await startProviderStandIns();
-      system = await start(providerEnv(standIns));
+      // Quicker password hashes (the same algorithm): the per-user usage test signs users in.
+      system = await start({ ...providerEnv(standIns), ...TEST_SCRYPT_ENV });
     }, 120_000);
     afterAll(async () => {
       await system?.stop();
@@ -248,6 +251,7 @@ export function describeProviders(label: string, start: (env: Record<string, str
 
     it('counts the Anthropic and endpoint calls, with their tokens, per model and per user', async () => {
       expect(counted.size).toBe(2);
+      const admin = (await system.api.get<WhoAmIDto>('/api/v1/auth/me')).body.user;
       for (const [id, tokens] of counted) {
         let stats: ModelStatsDto | undefined;
         await waitFor(async () => (stats = (await system.api.get<ModelStatsDto>(`/api/v1/ai-models/${id}/stats`)).body).calls >= 1, {
@@ -256,11 +260,67 @@ export function describeProviders(label: string, start: (env: Record<string, str
           description: 'the call in the stats',
         });
         expect(stats).toMatchObject({ calls: 1, success_rate: 1, tokens });
-        expect(stats!.by_user).toEqual([{ actor: 'admin', calls: 1, success_rate: 1, input_tokens: tokens.input, output_tokens: tokens.output }]);
+        expect(stats!.by_user).toEqual([
+          { user_id: admin.id, username: 'admin', actor: 'admin', calls: 1, failures: 0, success_rate: 1, input_tokens: tokens.input, output_tokens: tokens.output },
+        ]);
+        // The bootstrap admin token is no API token.
+        expect(stats!.by_token).toEqual([]);
       }
       const list = await system.api.get<ModelListDto>(`/api/v1/ai-models?source=anthropic&page_size=200`);
       const listed = list.body.items.find((item) => counted.has(item.id))!;
       expect(listed.usage).toMatchObject({ calls: 1, input_tokens: counted.get(listed.id)!.input });
+    });
+
+    it('counts calls per user and per API token: two users, each calling with tokens of their own, one also signed in', async () => {
+      const created = await create({ name: uniqueName('shared'), type: 'llm', source: 'openai', provider_model: 'gpt-4o-mini', api_key: OPENAI_KEY });
+      expect(created.status).toBe(201);
+      const model = created.body;
+      const [alice, bob] = [await userClient(system.api, 'user'), await userClient(system.api, 'user')];
+      const grants = [alice, bob].map(({ user }) => ({ user: user.username, level: 'use' }));
+      expect((await system.api.request('PUT', `/api/v1/ai-models/${model.id}/permissions`, { grants })).status).toBe(200);
+      const [aliceCi, bobCi, bobLaptop] = [await tokenClient(alice.api, { name: 'ci' }), await tokenClient(bob.api, { name: 'ci' }), await tokenClient(bob.api, { name: 'laptop' })];
+
+      const call = async (api: ApiClient, prompt: string, status: number) => {
+        const answer = await api.post<TestResultDto>(`/api/v1/ai-models/${model.id}/test`, { input_data: { prompt, max_tokens: 3 } });
+        expect({ prompt, status: answer.status, ...(answer.status !== status && { problem: answer.text }) }).toEqual({ prompt, status });
+        return { input: answer.body.usage?.input_tokens ?? 0, output: answer.body.usage?.output_tokens ?? 0 };
+      };
+      // Alice: two calls with her token, one refused by the provider (502). Bob: one with each of
+      // his two tokens, and one signed in (a session, as the console calls): his, but no token's.
+      const byAliceCi = [await call(aliceCi.api, 'Hello there, model', 200), await call(aliceCi.api, 'boom [[status:500]]', 502)];
+      const byBobCi = [await call(bobCi.api, 'Hello, how are you?', 200)];
+      const byBobLaptop = [await call(bobLaptop.api, 'One more from the laptop', 200)];
+      const byBobSession = [await call(bob.api, 'And one from the console', 200)];
+      const usage = (calls: number, failures: number, counts: Array<{ input: number; output: number }>) => ({
+        calls,
+        failures,
+        success_rate: (calls - failures) / calls,
+        input_tokens: counts.reduce((sum, c) => sum + c.input, 0),
+        output_tokens: counts.reduce((sum, c) => sum + c.output, 0),
+      });
+
+      let stats: ModelStatsDto | undefined;
+      await waitFor(async () => (stats = (await system.api.get<ModelStatsDto>(`/api/v1/ai-models/${model.id}/stats`)).body).calls >= 5, {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        description: 'the five calls in the stats',
+      });
+      expect(stats).toMatchObject({ calls: 5, success_rate: 0.8, errors: [{ class: 'provider_error', count: 1 }] });
+      // Most calls first.
+      expect(stats!.by_user).toEqual([
+        { user_id: bob.user.id, username: bob.user.username, actor: bob.user.username, ...usage(3, 0, [...byBobCi, ...byBobLaptop, ...byBobSession]) },
+        { user_id: alice.user.id, username: alice.user.username, actor: alice.user.username, ...usage(2, 1, byAliceCi) },
+      ]);
+      const named = ({ token }: { token: CreatedTokenDto }) => ({ token_id: token.id, name: token.name, prefix: token.prefix, user: token.user });
+      // Bob's tokens tie at one call each: by id.
+      const bobs = [
+        { ...named(bobCi), ...usage(1, 0, byBobCi) },
+        { ...named(bobLaptop), ...usage(1, 0, byBobLaptop) },
+      ].sort((a, b) => (a.token_id < b.token_id ? -1 : 1));
+      expect(stats!.by_token).toEqual([{ ...named(aliceCi), ...usage(2, 1, byAliceCi) }, ...bobs]);
+      expect(bobs.map((token) => token.user)).toEqual([bob.user, bob.user].map(({ id, username }) => ({ id, username })));
+      // A user who may use the model sees the same, names included.
+      expect((await bobCi.api.get<ModelStatsDto>(`/api/v1/ai-models/${model.id}/stats`)).body.by_token).toEqual(stats!.by_token);
     });
 
     describe('SSRF guard', () => {
