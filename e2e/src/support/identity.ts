@@ -30,7 +30,7 @@ export async function userClient(admin: ApiClient, role: Role, extra: Record<str
 }
 
 /** An API token made with `api` (its user's), and a client carrying it. */
-export async function tokenClient(api: ApiClient, body: Partial<CreateTokenDto> = {}): Promise<{ token: CreatedTokenDto; api: ApiClient }> {
+export async function tokenClient(api: ApiClient, body: Partial<Record<keyof CreateTokenDto, unknown>> = {}): Promise<{ token: CreatedTokenDto; api: ApiClient }> {
   const created = await api.post<CreatedTokenDto>('/api/v1/tokens', { name: 'test token', ...body });
   if (created.status !== 201) throw new Error(`creating a token: ${created.status} ${created.text}`);
   return { token: created.body, api: api.withToken(created.body.token) };

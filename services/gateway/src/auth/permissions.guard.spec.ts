@@ -28,9 +28,9 @@ const principal = (role: Principal['role'], extra: Partial<Principal> = {}): Res
 
 function setUp(options: { resolved?: ResolvedPrincipal | null; level?: ModelAccessLevel | null; refusal?: DomainException } = {}) {
   const resolver = { resolve: jest.fn(async () => (options.resolved === undefined ? principal('admin') : options.resolved) && { resolved: options.resolved ?? principal('admin'), session: null }) };
-  const levels = { levelOf: jest.fn(async () => (options.level === undefined ? 'manage' : options.level)) };
+  const levels = { levelOf: jest.fn(async (_scope: unknown, _id: string) => (options.level === undefined ? 'manage' : options.level)) };
   const limits = {
-    admit: jest.fn(async () => ({ report: { limit: 10, remaining: 9, resetSeconds: 60 }, refusal: options.refusal ?? null })),
+    admit: jest.fn(async (_resolved: unknown, _request: unknown) => ({ report: { limit: 10, remaining: 9, resetSeconds: 60 }, refusal: options.refusal ?? null })),
   };
   const logger = { error: jest.fn() } as unknown as Logger;
   const guard = new PermissionsGuard(new Reflector(), resolver as unknown as PrincipalResolver, levels as unknown as ModelLevelsService, limits as unknown as LimitsService, logger);
