@@ -40,6 +40,12 @@ describe('API client', () => {
     if (path === '/api/v1/ai-models/m1/toggle-status') return send(401, 'application/problem+json', JSON.stringify({ title: 'Unauthorized', status: 401, detail: 'The API token is not valid.', code: 'unauthorized' }));
     if (path === '/api/v1/ai-models/m1/test') return send(502, 'text/html', '<html><body>Bad gateway</body></html>');
     if (path?.startsWith('/api/v1/huggingface/models/')) return send(200, 'application/json', JSON.stringify({ id: 'org/model', files: [] }));
+    if (path === '/api/v1/auth/login') {
+      res.setHeader('retry-after', '900');
+      return send(429, 'application/problem+json', JSON.stringify({ title: 'Too Many Requests', status: 429, detail: 'Too many failed sign-ins.', code: 'rate_limited' }));
+    }
+    if (path === '/api/v1/auth/me') return send(200, 'application/json', JSON.stringify({ via: 'token' }));
+    if (path === '/api/v1/tokens' || path === '/api/v1/ai-models/m1/permissions') return send(200, 'application/json', body || '{"items":[],"total":0}');
     return send(404, 'application/problem+json', JSON.stringify({ title: 'Not Found', status: 404, detail: `Cannot ${req.method} ${path}`, code: 'not_found' }));
   };
 
@@ -48,7 +54,9 @@ describe('API client', () => {
       // jsdom enforces CORS like a browser: the page's origin is http://localhost.
       res.setHeader('access-control-allow-origin', '*');
       res.setHeader('access-control-allow-headers', 'authorization, content-type');
-      res.setHeader('access-control-allow-methods', 'GET, POST, PATCH, DELETE');
+      res.setHeader('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE');
+      // The console reads Retry-After of a throttled sign-in.
+      res.setHeader('access-control-expose-headers', 'retry-after');
       // No keep-alive: jsdom's pooled sockets would otherwise keep Jest from exiting.
       res.setHeader('connection', 'close');
       if (req.method === 'OPTIONS') return void res.writeHead(204).end();
@@ -136,6 +144,28 @@ describe('API client', () => {
     const { api } = clientWith('my_token');
     await api.previewHubModel('org/model v2');
     expect(seen.at(-1)!.url).toBe('/api/v1/huggingface/models/org/model%20v2');
+  });
+
+  it('says how long a throttled request must wait, from Retry-After when the problem does not', async () => {
+    const { api, onUnauthorized } = clientWith(null);
+    await expect(api.login('mei', 'guess')).rejects.toMatchObject({ status: 429, retryAfter: 900 });
+    expect(JSON.parse(seen.at(-1)!.body)).toEqual({ username: 'mei', password: 'guess' });
+    expect(seen.at(-1)!.authorization).toBeUndefined();
+    expect(onUnauthorized).not.toHaveBeenCalled();
+    expect(problemFrom(429, '', { status: 429, title: 'Too Many Requests', retry_after: 30 }, '900')).toMatchObject({ retryAfter: 30 });
+  });
+
+  it('checks a typed token with its own header, asks for only my tokens when told, and PUTs permissions', async () => {
+    const { api } = clientWith('mys_session');
+    await api.whoAmI('my_typed');
+    expect(seen.at(-1)!.authorization).toBe('Bearer my_typed');
+    await api.listTokens({ mine: true });
+    expect(seen.at(-1)!.url).toBe('/api/v1/tokens?mine=true');
+    await api.listTokens({});
+    expect(seen.at(-1)!.url).toBe('/api/v1/tokens');
+    const grants = { visibility: 'internal' as const, grants: [{ user: 'mei', level: 'use' as const }] };
+    await expect(api.updatePermissions('m1', grants)).resolves.toEqual(grants);
+    expect(seen.at(-1)).toMatchObject({ method: 'PUT', url: '/api/v1/ai-models/m1/permissions', authorization: 'Bearer mys_session' });
   });
 
   it('reads problem bodies that arrive as text', () => {

@@ -98,7 +98,8 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
   });
   http.interceptors.request.use((config) => {
     const token = options.getToken();
-    if (token) config.headers.set('Authorization', `Bearer ${token}`);
+    // A call that names its own token (sign-in checking a typed one) keeps it.
+    if (token && !config.headers.has('Authorization')) config.headers.set('Authorization', `Bearer ${token}`);
     return config;
   });
   http.interceptors.response.use(undefined, (error: unknown) => {
