@@ -47,6 +47,8 @@ export const AUDIT_ACTIONS = [
   'settings.change',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export const AUDIT_TARGET_TYPES = ['model', 'user', 'team', 'token', 'session', 'secrets', 'settings'] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export interface Ref {
   id: string;

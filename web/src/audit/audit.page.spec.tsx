@@ -36,7 +36,8 @@ describe('audit page', () => {
       page_size: 50,
     });
     expect(row).toHaveTextContent('admin');
-    expect(row).toHaveTextContent('GPT-4');
+    expect(within(row).getByText('Model')).toBeInTheDocument();
+    expect(within(row).getByText('GPT-4')).toHaveAttribute('href', '/models/4f0c8a52-0000-4000-8000-000000000001');
     expect(row).toHaveTextContent('Success');
     expect(row).toHaveTextContent('10.0.0.7');
     expect(row).toHaveTextContent('c0ffee00');

@@ -4,7 +4,7 @@ import dayjs from 'dayjs';
 import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useApi } from '../api/api-context';
-import { AUDIT_ACTIONS, type AuditEvent, type AuditQuery, type AuditVerification } from '../api/identity-types';
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, type AuditEvent, type AuditTargetType, type AuditQuery, type AuditVerification } from '../api/identity-types';
 import { useCurrentUser } from '../auth/current-user';
 import { ErrorState, ProblemAlert } from '../common/error-state';
 import { formatTime } from '../common/format';
@@ -162,13 +162,17 @@ export function AuditPage() {
   );
 }
 
+const isTargetType = (value: string | null): value is AuditTargetType => (AUDIT_TARGET_TYPES as readonly string[]).includes(value ?? '');
+
 function AuditTarget({ event: e }: { event: AuditEvent }) {
   const { t } = useI18n();
-  if (!e.target_id) return <>{e.target_type ?? t('common.none')}</>;
+  // A target type newer than the console is shown as the API names it.
+  const type = isTargetType(e.target_type) ? t(`audit.targetType.${e.target_type}`) : e.target_type;
+  if (!e.target_id) return <>{type ?? t('common.none')}</>;
   const label = typeof e.details['name'] === 'string' ? String(e.details['name']) : e.target_id;
   return (
     <Space size={4}>
-      {e.target_type && <Tag>{e.target_type}</Tag>}
+      {type && <Tag>{type}</Tag>}
       {/* A deleted model's page would only say "not found": its id is shown as text. */}
       {e.target_type === 'model' && e.action !== 'model.delete' ? <Link to={`/models/${e.target_id}`}>{label}</Link> : <span>{label}</span>}
     </Space>
