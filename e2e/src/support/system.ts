@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import type { AnyEventEnvelope } from '@modelyard/contracts';
+import { TOPICS, type AnyEventEnvelope } from '@modelyard/contracts';
 import type { EmbeddedDatabase } from '@modelyard/platform';
 import { startStandalone } from '@modelyard/standalone';
 import {
@@ -26,7 +26,10 @@ export interface SystemUnderTest {
   api: ApiClient;
   /** Runs SQL on the registry's database (test-only inspection and set-up). */
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
-  /** Events the registry published so far (standalone: from the bus; distributed: the relayed outbox). */
+  /**
+   * Model events the registry published so far (standalone: from the bus; distributed: the relayed
+   * outbox), on the model-events topic only: audit records share the outbox but not this topic.
+   */
   publishedEvents(): Promise<AnyEventEnvelope[]>;
   /** The local-disk blob store's folder (the gateway's), when files are stored there rather than in S3. */
   blobDir?: string;
@@ -52,7 +55,7 @@ export async function startStandaloneSystem(options: { dataDir?: string; env?: R
   const events: AnyEventEnvelope[] = [];
   const subscription = await modelyard.platform.eventBus.subscribe({
     group: `test-${randomUUID()}`,
-    topics: ['modelyard.model-events.v1'],
+    topics: [TOPICS.modelEvents.name],
     handle: async (event) => void events.push(event),
   });
   // The embedded database's own shared connection: a second one could interleave with the app's.
@@ -91,6 +94,11 @@ export interface DistributedSystem extends SystemUnderTest {
   start(name: ServiceName): Promise<ServiceProcess>;
   /** Prometheus text of a service's /metrics. */
   scrape(name: ServiceName): Promise<string>;
+  /**
+   * Another gateway process beside the first: the same configuration (database, registry, Redis)
+   * on a port of its own, as a second replica behind a load balancer; stopped with the system.
+   */
+  startGatewayReplica(): Promise<{ api: ApiClient; process: ServiceProcess }>;
 }
 
 /**
@@ -143,6 +151,19 @@ export async function startDistributedSystem(
     return processes[name];
   };
   for (const name of services) await start(name);
+  const replicas: ServiceProcess[] = [];
+  const startGatewayReplica = async () => {
+    const port = await freePort();
+    const replica = await startServiceProcess({
+      name: `gateway-${replicas.length + 2}`,
+      entry: join(REPO_ROOT, 'services/gateway/dist/main.js'),
+      env: { ...env, PORT: String(port) },
+      ready: () => answersOk(`http://127.0.0.1:${port}/readyz`),
+      timeoutMs: 60_000,
+    });
+    replicas.push(replica);
+    return { api: new ApiClient(`http://127.0.0.1:${port}`, TEST_ADMIN_TOKEN), process: replica };
+  };
 
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   return {
@@ -152,17 +173,20 @@ export async function startDistributedSystem(
     dataDir,
     ...(options.infrastructure ? {} : { blobDir: join(dataDir, 'blobs') }),
     start,
+    startGatewayReplica,
     scrape: async (name) => (await fetch(`http://127.0.0.1:${healthPortOf[name]}/metrics`)).text(),
     api: new ApiClient(`http://127.0.0.1:${httpPort}`, TEST_ADMIN_TOKEN),
     sql: async (text, params) => (await pool.query(text, params)).rows,
     publishedEvents: async () =>
       (
         await pool.query<{ envelope: AnyEventEnvelope }>(
-          'SELECT envelope FROM outbox_events WHERE published_at IS NOT NULL ORDER BY seq',
+          'SELECT envelope FROM outbox_events WHERE published_at IS NOT NULL AND topic = $1 ORDER BY seq',
+          [TOPICS.modelEvents.name],
         )
       ).rows.map((r) => r.envelope),
     async stop() {
       await pool.end();
+      for (const replica of replicas) await replica.stop();
       for (const name of [...services].reverse()) await processes[name]?.stop();
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
