@@ -10,6 +10,7 @@ import { describeModelsApi } from './models-api.suite.js';
 import { describeProviders } from './providers.suite.js';
 import { describeSecretSafety } from './secret-safety.suite.js';
 import { describeIdentity } from './identity.suite.js';
+import { describeAccessMatrix } from './access-matrix.suite.js';
 import { startStandaloneSystem } from './support/system.js';
 
 describeModelsApi('standalone', () => startStandaloneSystem());
@@ -17,6 +18,7 @@ describeModelLifecycle('standalone', (env) => startStandaloneSystem({ env }));
 describeProviders('standalone', (env) => startStandaloneSystem({ env }));
 describeSecretSafety('standalone', (env) => startStandaloneSystem({ env }));
 describeIdentity('standalone', (env) => startStandaloneSystem({ env }));
+describeAccessMatrix('standalone', (env) => startStandaloneSystem({ env }));
 
 describe('standalone persistence', () => {
   let dataDir: string;
