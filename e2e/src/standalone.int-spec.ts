@@ -11,6 +11,7 @@ import { describeProviders } from './providers.suite.js';
 import { describeSecretSafety } from './secret-safety.suite.js';
 import { describeIdentity } from './identity.suite.js';
 import { describeAccessMatrix } from './access-matrix.suite.js';
+import { describeModelVisibility } from './model-visibility.suite.js';
 import { startStandaloneSystem } from './support/system.js';
 
 describeModelsApi('standalone', () => startStandaloneSystem());
@@ -19,6 +20,7 @@ describeProviders('standalone', (env) => startStandaloneSystem({ env }));
 describeSecretSafety('standalone', (env) => startStandaloneSystem({ env }));
 describeIdentity('standalone', (env) => startStandaloneSystem({ env }));
 describeAccessMatrix('standalone', (env) => startStandaloneSystem({ env }));
+describeModelVisibility('standalone', (env) => startStandaloneSystem({ env }));
 
 describe('standalone persistence', () => {
   let dataDir: string;
