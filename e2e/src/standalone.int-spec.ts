@@ -12,6 +12,8 @@ import { describeSecretSafety } from './secret-safety.suite.js';
 import { describeIdentity } from './identity.suite.js';
 import { describeAccessMatrix } from './access-matrix.suite.js';
 import { describeModelVisibility } from './model-visibility.suite.js';
+import { describeAuditCompleteness } from './audit-completeness.suite.js';
+import { describeAuditTampering } from './audit-tampering.suite.js';
 import { startStandaloneSystem } from './support/system.js';
 
 describeModelsApi('standalone', () => startStandaloneSystem());
@@ -21,6 +23,8 @@ describeSecretSafety('standalone', (env) => startStandaloneSystem({ env }));
 describeIdentity('standalone', (env) => startStandaloneSystem({ env }));
 describeAccessMatrix('standalone', (env) => startStandaloneSystem({ env }));
 describeModelVisibility('standalone', (env) => startStandaloneSystem({ env }));
+describeAuditCompleteness('standalone', (env) => startStandaloneSystem({ env }));
+describeAuditTampering('standalone', (env) => startStandaloneSystem({ env }));
 
 describe('standalone persistence', () => {
   let dataDir: string;
