@@ -11,7 +11,7 @@ import {
   startProviderStandIns,
 } from './providers.suite.js';
 import { describeSecretSafety } from './secret-safety.suite.js';
-import { databaseDump, kafkaMessagesSince, redisValues } from './support/leak-search.js';
+import { databaseDump, kafkaMessagesSince, redisValues, secretRuns } from './support/leak-search.js';
 import { infrastructureEnv, startDistributedSystem } from './support/system.js';
 
 const serverUrl = requireTestDatabaseUrl();
@@ -69,6 +69,9 @@ describe('secret hygiene', () => {
       // a status ≥ 400 alone would let a 500 (an unmapped failure) through.
       const outcomes: Array<[string, number, string | null]> = [
         ['[[echo-key]]', 422, 'provider_rejected_request'], // the provider's 400, quoting the key
+        ['[[echo-key:pad=495]]', 422, 'provider_rejected_request'], // the key where long messages are cut
+        ['[[echo-key:base64]]', 422, 'provider_rejected_request'], // the credential header base64-encoded
+        ['[[echo-key:upper]]', 422, 'provider_rejected_request'], // the key upper-cased
         ['[[status:401]]', 424, 'provider_auth_failed'],
         ['[[status:429]]', 429, 'provider_rate_limited'],
         ['[[status:500]]', 502, 'provider_error'],
@@ -113,10 +116,19 @@ describe('secret hygiene', () => {
       expect(corpora['database dump']!.join('')).toMatch(/v1\.[0-9a-f]{12}\.[\w-]+\.[\w-]+\.[\w-]+/);
       expect(corpora['Kafka messages']!.join('\n')).toContain(openai.id);
       expect(corpora['service logs']!.join('\n')).toContain('"level":20');
+      // The keys the providers quoted, as they quoted them: upper-cased, and the credential header as
+      // sent (OpenAI's with "Bearer ") base64-encoded, its ends left out (they depend on what precedes).
+      const echoed = [
+        ...[OPENAI_KEY, ANTHROPIC_KEY, ENDPOINT_SECRET].map((key) => key.toUpperCase()),
+        ...[`Bearer ${OPENAI_KEY}`, ANTHROPIC_KEY, ENDPOINT_SECRET].map((credential) => Buffer.from(credential).toString('base64').slice(4, -4)),
+      ];
       for (const [where, texts] of Object.entries(corpora)) {
         const text = texts.join('\n');
-        for (const secret of secrets) {
+        for (const secret of [...secrets, ...echoed]) {
           if (text.includes(secret)) throw new Error(`a secret ending in …${secret.slice(-4)} appears in the ${where}`);
+          // Not only whole: any 12 characters of it give too much away.
+          const run = secretRuns(secret).find((part) => text.includes(part));
+          if (run !== undefined) throw new Error(`12 characters ("${run.slice(0, 3)}…") of a secret ending in …${secret.slice(-4)} appear in the ${where}`);
         }
       }
       // The adversarial provider did quote the key to us: it was redacted, not lost.

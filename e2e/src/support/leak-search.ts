@@ -79,3 +79,12 @@ export async function redisValues(url: string): Promise<string[]> {
     redis.disconnect();
   }
 }
+
+/**
+ * Every run of `length` characters of a secret: a message cut in the middle of a key, or one that
+ * quotes only part of it, still gives most of it away. Runs of lower-case letters and hyphens only
+ * ("endpoint-sec") are ordinary words, found in any text.
+ */
+export function secretRuns(secret: string, length = 12): string[] {
+  return Array.from({ length: Math.max(0, secret.length - length + 1) }, (_, i) => secret.slice(i, i + length)).filter((run) => !/^[a-z-]+$/.test(run));
+}
