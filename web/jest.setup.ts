@@ -52,8 +52,9 @@ class TimerMessageChannel {
 }
 if (typeof globalThis.MessageChannel === 'undefined') Object.assign(globalThis, { MessageChannel: TimerMessageChannel });
 
-// Ant Design in jsdom is slow (styles computed in JS for every component): a form test takes seconds.
-jest.setTimeout(30_000);
+// Ant Design in jsdom is slow (styles computed in JS for every component): a form test takes seconds,
+// and a page test of several forms up to 15 s alone, several times that beside other test workers.
+jest.setTimeout(90_000);
 
 // jsdom implements getComputedStyle but not its pseudo-element form, and logs a long error each
 // time Ant Design asks (scrollbar sizes); the element's own style is the honest answer there.
