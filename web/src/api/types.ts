@@ -178,8 +178,28 @@ export interface ModelStats {
   series: StatsPoint[];
   /** Tokens the provider counted over the range (0 for local models). */
   tokens: { input: number; output: number };
-  /** Calls per API token name, most calls first (at most 50). */
-  by_user: Array<{ actor: string; calls: number; success_rate: number; input_tokens: number; output_tokens: number }>;
+  /** Calls per user, most calls first (at most 50). */
+  by_user: UsageBreakdown[];
+  /** Calls per API token, most calls first (at most 50); calls made signed in belong to no token. */
+  by_token: TokenUsage[];
+}
+
+/** What one user's (or token's) calls add up to over a range. */
+export interface UsageBreakdown {
+  user_id: string | null;
+  username: string;
+  calls: number;
+  failures: number;
+  success_rate: number;
+  input_tokens: number;
+  output_tokens: number;
+}
+
+export interface TokenUsage extends Omit<UsageBreakdown, 'user_id' | 'username'> {
+  token_id: string;
+  name: string | null;
+  prefix: string | null;
+  user: { id: string; username: string } | null;
 }
 
 /** What the Hub says about a repo (GET /api/v1/huggingface/models/{repo}). */

@@ -27,6 +27,7 @@ const stats = {
   series: [],
   tokens: { input: 0, output: 0 },
   by_user: [],
+  by_token: [],
 };
 
 function renderModelPage(me = aMe()) {

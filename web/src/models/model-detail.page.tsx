@@ -3,7 +3,7 @@ import { Button, Card, Col, Descriptions, Empty, Row, Segmented, Skeleton, Space
 import { useEffect, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useApi } from '../api/api-context';
-import { isProviderSource, type Artifact, type Model, type ModelStats } from '../api/types';
+import { isProviderSource, type Artifact, type Model, type ModelStats, type TokenUsage } from '../api/types';
 import { useCurrentUser } from '../auth/current-user';
 import { ErrorState } from '../common/error-state';
 import { formatBytes, formatMs, formatPercent, formatTime } from '../common/format';
@@ -260,6 +260,13 @@ function StatsBody({ stats }: { stats: ModelStats }) {
   const none = t('common.none');
   // Shown only where something counted tokens (provider models).
   const tokens = stats.tokens.input + stats.tokens.output > 0 ? stats.tokens : null;
+  // What a user's or a token's calls add up to: the same columns in both tables.
+  const usageColumns = [
+    { title: t('model.calls'), dataIndex: 'calls', width: 90 },
+    { title: t('test.inputTokens'), dataIndex: 'input_tokens', width: 110 },
+    { title: t('test.outputTokens'), dataIndex: 'output_tokens', width: 110 },
+    { title: t('model.successRate'), dataIndex: 'success_rate', width: 110, render: (r: number | null | undefined) => formatPercent(r) ?? none },
+  ];
   return (
     <Space orientation="vertical" size="large" style={{ width: '100%' }} data-testid="model-stats">
       <Row gutter={[16, 16]}>
@@ -322,15 +329,33 @@ function StatsBody({ stats }: { stats: ModelStats }) {
             <Typography.Title level={5}>{t('detail.byUser')}</Typography.Title>
             <Table
               size="small"
-              rowKey="actor"
+              rowKey={(row) => row.user_id ?? `name:${row.username}`}
               pagination={false}
               dataSource={stats.by_user}
+              columns={[{ title: t('detail.user'), dataIndex: 'username' }, ...usageColumns]}
+            />
+          </Col>
+        )}
+        {(stats.by_token ?? []).length > 0 && (
+          <Col xs={24} lg={12}>
+            <Typography.Title level={5}>{t('detail.byToken')}</Typography.Title>
+            <Table
+              size="small"
+              rowKey="token_id"
+              pagination={false}
+              dataSource={stats.by_token}
               columns={[
-                { title: t('detail.user'), dataIndex: 'actor' },
-                { title: t('model.calls'), dataIndex: 'calls', width: 100 },
-                { title: t('test.inputTokens'), dataIndex: 'input_tokens', width: 120 },
-                { title: t('test.outputTokens'), dataIndex: 'output_tokens', width: 120 },
-                { title: t('model.successRate'), dataIndex: 'success_rate', width: 120, render: (r: number | null | undefined) => formatPercent(r) ?? none },
+                {
+                  title: t('detail.token'),
+                  key: 'token',
+                  render: (_: unknown, row: TokenUsage) => (
+                    <span>
+                      {row.name ?? none} <Typography.Text type="secondary" code>{row.prefix ?? row.token_id.slice(0, 8)}…</Typography.Text>
+                    </span>
+                  ),
+                },
+                { title: t('detail.user'), key: 'user', render: (_: unknown, row: TokenUsage) => row.user?.username ?? none },
+                ...usageColumns,
               ]}
             />
           </Col>
