@@ -69,9 +69,10 @@ describe('audit log', () => {
 
   it('keeps no secret-named value in a record, wherever it was put', async () => {
     const [event] = await audit().appendAlone(admin.actor, [
-      { action: 'user.update', result: 'success', target_type: 'user', target_id: 'u', details: { password: 'hunter2hunter2', nested: [{ api_key: 'sk-live-123' }], changed: { password: { changed: true } } } },
+      { action: 'user.update', result: 'success', target_type: 'user', target_id: 'u', details: { password: 'hunter2hunter2', nested: [{ api_key: 'sk-live-123' }], changed: { password: { changed: true }, token: { changed: true, value: 'tok-secret' } } } },
     ]);
-    expect(JSON.stringify(event)).not.toMatch(/hunter2|sk-live/);
-    expect(event!.details).toEqual({ password: '[redacted]', nested: [{ api_key: '[redacted]' }], changed: { password: '[redacted]' } });
+    expect(JSON.stringify(event)).not.toMatch(/hunter2|sk-live|tok-secret/);
+    // What a diff says of a secret — that it changed — is kept; any value is not.
+    expect(event!.details).toEqual({ password: '[redacted]', nested: [{ api_key: '[redacted]' }], changed: { password: { changed: true }, token: '[redacted]' } });
   });
 });

@@ -12,6 +12,10 @@ const SECRET_KEYS = /^(password|password_hash|api_key|apikey|token|token_hash|se
 /** Records read per round by verify: bounded memory however long the log grows. */
 const VERIFY_BATCH = 2_000;
 
+/** `{ changed: true }`: what a diff says of a secret, which is the one thing the record may keep of it. */
+const isChangeMarker = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && Object.keys(value).length === 1 && (value as { changed?: unknown }).changed === true;
+
 /** A copy of `details` with the value of any secret-named key replaced; iterative, since details can nest. */
 export function withoutSecrets(details: Record<string, unknown>): Record<string, unknown> {
   const root: Record<string, unknown> = { ...details };
@@ -20,7 +24,7 @@ export function withoutSecrets(details: Record<string, unknown>): Record<string,
     const container = stack.pop() as Record<string, unknown>;
     for (const key of Object.keys(container)) {
       const value = container[key];
-      if (!Array.isArray(container) && SECRET_KEYS.test(key) && typeof value !== 'boolean') {
+      if (!Array.isArray(container) && SECRET_KEYS.test(key) && typeof value !== 'boolean' && !isChangeMarker(value)) {
         container[key] = '[redacted]';
       } else if (typeof value === 'object' && value !== null) {
         const copy = Array.isArray(value) ? [...(value as unknown[])] : { ...(value as Record<string, unknown>) };
