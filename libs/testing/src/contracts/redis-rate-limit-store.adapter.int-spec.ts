@@ -49,9 +49,11 @@ describe('RedisRateLimitStore', () => {
 
     const keys = await keysUnder(redisUrl, prefix);
 
-    expect([...keys.keys()].sort()).toEqual([`${prefix}:limit:f:day:token:a`, `${prefix}:limit:s:rpm:token:a`]);
-    expect(keys.get(`${prefix}:limit:s:rpm:token:a`)).toBeGreaterThan(0);
-    expect(keys.get(`${prefix}:limit:s:rpm:token:a`)).toBeLessThanOrEqual(60_000);
+    expect([...keys.keys()].sort()).toEqual([`${prefix}:limit:f:day:token:a`, `${prefix}:limit:s:rpm:token:a`, `${prefix}:limit:t:rpm:token:a`]);
+    for (const sliding of [`${prefix}:limit:s:rpm:token:a`, `${prefix}:limit:t:rpm:token:a`]) {
+      expect(keys.get(sliding)).toBeGreaterThan(0);
+      expect(keys.get(sliding)).toBeLessThanOrEqual(60_000);
+    }
     expect(keys.get(`${prefix}:limit:f:day:token:a`)).toBeGreaterThan(0);
     expect(keys.get(`${prefix}:limit:f:day:token:a`)).toBeLessThanOrEqual(86_400_000);
   });
@@ -67,6 +69,58 @@ describe('RedisRateLimitStore', () => {
     try {
       const members = await redis.zrange(`${prefix}:limit:s:tpm`, 0, -1);
       expect(members.map((member) => member.split(':').pop()).sort()).toEqual(['11', '7']);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('keeps the weight in a sliding window as a running total beside its log', async () => {
+    const prefix = newTestPrefix();
+    const store = open(prefix);
+    const rule: LimitRule = { key: 'tpm', limit: 100, windowMs: 60_000, kind: 'sliding' };
+    await store.admit([rule], 3);
+    await store.record([rule], 4);
+
+    const redis = new Redis(redisUrl);
+    try {
+      expect(await redis.get(`${prefix}:limit:t:tpm`)).toBe('7');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('answers from the running total, not by summing the whole log on every call', async () => {
+    // Summing every entry cost Redis ~1 ms per call at 1,000 entries in the window, ~9 ms at 10,000.
+    const prefix = newTestPrefix();
+    const store = open(prefix);
+    const rule: LimitRule = { key: 'rpm', limit: 1_000, windowMs: 60_000, kind: 'sliding' };
+    await store.admit([rule], 2);
+    const redis = new Redis(redisUrl);
+    try {
+      await redis.set(`${prefix}:limit:t:rpm`, '40', 'KEEPTTL');
+    } finally {
+      redis.disconnect();
+    }
+
+    const admission = await store.admit([rule]);
+
+    expect(admission.states[0]?.used).toBe(41);
+  });
+
+  it('sums a log found without its total once (one kept before totals were), then keeps the total', async () => {
+    const prefix = newTestPrefix();
+    const store = open(prefix);
+    const rule: LimitRule = { key: 'rpm', limit: 100, windowMs: 60_000, kind: 'sliding' };
+    const redis = new Redis(redisUrl);
+    try {
+      const [seconds, micros] = await redis.time();
+      const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      await redis.zadd(`${prefix}:limit:s:rpm`, now - 1_000, 'old-call:5', now - 500, 'other-call:6');
+
+      const admission = await store.admit([rule]);
+
+      expect(admission.states[0]?.used).toBe(12);
+      expect(await redis.get(`${prefix}:limit:t:rpm`)).toBe('12');
     } finally {
       redis.disconnect();
     }
