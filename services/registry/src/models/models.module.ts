@@ -9,11 +9,12 @@ import { ModelTransfersService } from './model-transfers.service.js';
 import { ModelsController } from './models.controller.js';
 import { ModelsRepository } from './models.repository.js';
 import { ModelsService } from './models.service.js';
+import { PlannerStatisticsService } from './planner-statistics.service.js';
 import { UploadSweepService } from './upload-sweep.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ModelEntity]), OutboxModule, ChangesModule, AccessModule],
   controllers: [ModelsController],
-  providers: [ModelsService, ModelQueriesService, ModelTransfersService, ModelsRepository, UploadSweepService],
+  providers: [ModelsService, ModelQueriesService, ModelTransfersService, ModelsRepository, UploadSweepService, PlannerStatisticsService],
 })
 export class ModelsModule {}
