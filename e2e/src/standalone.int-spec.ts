@@ -48,7 +48,7 @@ describe('standalone persistence', () => {
       expect(events.map((e) => e.type)).toEqual(['model.created', 'model.updated']);
       // The migration ran once; the second start found the schema up to date.
       const migrations = await second.sql<{ name: string }>('SELECT name FROM registry_migrations');
-      expect(migrations.map((m) => m.name)).toEqual(['CreateModelRegistry1764230400000', 'AddModelArtifacts1764316800000', 'AddModelSecrets1764403200000', 'AddSecretOrigin1765000000000', 'AddIdentityAccessAudit1765100000000']);
+      expect(migrations.map((m) => m.name)).toEqual(['CreateModelRegistry1764230400000', 'AddModelArtifacts1764316800000', 'AddModelSecrets1764403200000', 'AddSecretOrigin1765000000000', 'AddIdentityAccessAudit1765100000000', 'AddModelListVersion1765200000000']);
     } finally {
       await second.stop();
     }

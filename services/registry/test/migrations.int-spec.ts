@@ -7,8 +7,8 @@ describeMigrations(
     service: 'registry',
     dataSourceOptions: registryDataSourceOptions,
     run: runRegistryMigrations,
-    migrations: ['CreateModelRegistry1764230400000', 'AddModelArtifacts1764316800000', 'AddModelSecrets1764403200000', 'AddSecretOrigin1765000000000', 'AddIdentityAccessAudit1765100000000'],
-    tables: ['models', 'outbox_events', 'users', 'teams', 'team_members', 'api_tokens', 'model_grants', 'audit_events', 'audit_chain_head'],
+    migrations: ['CreateModelRegistry1764230400000', 'AddModelArtifacts1764316800000', 'AddModelSecrets1764403200000', 'AddSecretOrigin1765000000000', 'AddIdentityAccessAudit1765100000000', 'AddModelListVersion1765200000000'],
+    tables: ['models', 'outbox_events', 'users', 'teams', 'team_members', 'api_tokens', 'model_grants', 'audit_events', 'audit_chain_head', 'model_list_version'],
   },
   (dataSource) => {
     it('has the indexes the list query relies on', async () => {
@@ -39,9 +39,8 @@ describeMigrations(
     });
 
     it('binds each secret stored before the origin column to the endpoint it holds', async () => {
-      // Back to before AddSecretOrigin (the identity migration came after it).
-      await dataSource().undoLastMigration({ transaction: 'each' });
-      await dataSource().undoLastMigration({ transaction: 'each' });
+      // Back to before AddSecretOrigin (the identity and list-version migrations came after it).
+      for (let undo = 0; undo < 3; undo++) await dataSource().undoLastMigration({ transaction: 'each' });
       try {
         const insert = (name: string, source: string, endpoint: string | null) =>
           dataSource().query(

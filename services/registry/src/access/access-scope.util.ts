@@ -31,18 +31,34 @@ const and = (conditions: Array<SqlCondition | null>): SqlCondition => {
 };
 
 /**
+ * How the grant part of the rule is asked. `row`: for each candidate row, an index probe of its
+ * grants (OFFSET 0 keeps PostgreSQL from turning the EXISTS into a hashed set of every model the
+ * user is granted, which a page of 20 rows would otherwise build in full on every call: 15,000
+ * grants at 100k models cost 5–10 ms per page). `set`: the granted model ids as one set, which the
+ * planner may hash; cheaper where most rows are visited anyway, as in a count.
+ */
+export type ReadableForm = 'row' | 'set';
+
+/**
  * The models a scope may read, as a condition on the models table (under `alias`): the same rule as
  * modelLevelOf — internal visibility, ownership, a grant to the user or one of its teams — so that
  * lists, counts and searches never show a model whose page would be a 404.
  */
-export function readableModelsSql(scope: AccessScope, alias: string, prefix = 'access'): SqlCondition {
+export function readableModelsSql(scope: AccessScope, alias: string, prefix = 'access', form: ReadableForm = 'row'): SqlCondition {
   if (scope.all) return and([tokenModels(scope, alias, prefix)]);
-  const grant = grantedTo(scope, prefix);
+  const params: Record<string, unknown> = { [`${prefix}User`]: scope.user_id };
+  const grantees = [`g.user_id = :${prefix}User`];
+  if (scope.team_ids.length > 0) {
+    params[`${prefix}Teams`] = scope.team_ids;
+    grantees.push(`g.team_id IN (:...${prefix}Teams)`);
+  }
+  // One lookup per kind of grantee: each is index-only on (model_id, user_id) or (model_id, team_id).
+  const granted =
+    form === 'set'
+      ? `${alias}.id IN (${grantees.map((grantee) => `SELECT g.model_id FROM model_grants g WHERE ${grantee}`).join(' UNION ALL ')})`
+      : grantees.map((grantee) => `EXISTS (SELECT 1 FROM model_grants g WHERE g.model_id = ${alias}.id AND ${grantee} OFFSET 0)`).join(' OR ');
   return and([
-    {
-      sql: `${alias}.visibility = 'internal' OR ${alias}.owner_id = :${prefix}User OR EXISTS (SELECT 1 FROM model_grants g WHERE g.model_id = ${alias}.id AND ${grant.sql})`,
-      params: grant.params,
-    },
+    { sql: `${alias}.visibility = 'internal' OR ${alias}.owner_id = :${prefix}User OR ${granted}`, params },
     tokenModels(scope, alias, prefix),
   ]);
 }

@@ -4,14 +4,22 @@ import type { EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import type { AccessScope, ListModelsQueryDto, ModelSortField } from '@modelyard/contracts';
 import { readableModelsSql } from '../access/access-scope.util.js';
 import { ModelEntity } from './entities/model.entity.js';
+import { LIST_VERSION_SQL, ListTotals, listTotalKey } from './list-totals.util.js';
 
-const SORT_COLUMNS: Record<ModelSortField, { column: string; nullable: boolean }> = {
-  name: { column: 'model.name', nullable: false },
-  created_at: { column: 'model.createdAt', nullable: false },
-  updated_at: { column: 'model.updatedAt', nullable: false },
-  latency_ms: { column: 'model.latencyMs', nullable: true },
-  accuracy: { column: 'model.accuracy', nullable: true },
+/**
+ * Per sort field: its column, whether it holds NULLs, and the same order as an expression no index
+ * provides (see list()).
+ */
+const SORT_COLUMNS: Record<ModelSortField, { column: string; nullable: boolean; unindexed: string }> = {
+  name: { column: 'model.name', nullable: false, unindexed: "model.name || ''" },
+  created_at: { column: 'model.createdAt', nullable: false, unindexed: "model.createdAt + interval '0'" },
+  updated_at: { column: 'model.updatedAt', nullable: false, unindexed: "model.updatedAt + interval '0'" },
+  latency_ms: { column: 'model.latencyMs', nullable: true, unindexed: 'model.latencyMs + 0' },
+  accuracy: { column: 'model.accuracy', nullable: true, unindexed: 'model.accuracy + 0' },
 };
+
+/** pg_trgm finds a pattern through its index only from three characters on. */
+const TRIGRAM_MIN_LENGTH = 3;
 
 /** `%` and `_` in user text are literals, not wildcards. */
 export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -25,6 +33,8 @@ export function parseSort(sort: ListModelsQueryDto['sort']): { field: ModelSortF
 
 @Injectable()
 export class ModelsRepository {
+  private readonly totals = new ListTotals();
+
   constructor(@InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>) {}
 
   /**
@@ -51,23 +61,47 @@ export class ModelsRepository {
       .getOne();
   }
 
-  /** The page of models the scope may read: lists, counts and searches never show another. */
+  /**
+   * The page of models the scope may read: lists, counts and searches never show another. The total
+   * is exact: counted, or reused from a count made at the same list version as this page (ListTotals).
+   */
   async list(query: ListModelsQueryDto, scope: AccessScope): Promise<{ items: ModelEntity[]; total: number }> {
     const qb = this.filtered(query);
-    const access = readableModelsSql(scope, 'model');
-    qb.andWhere(access.sql, access.params);
+    const access = readableModelsSql(scope, 'model', 'access', 'row');
+    qb.andWhere(access.sql, access.params).addSelect(LIST_VERSION_SQL, 'list_version');
     const { field, direction } = parseSort(query.sort);
-    const { column, nullable } = SORT_COLUMNS[field];
+    const sort = SORT_COLUMNS[field];
+    // A search sorts its matches rather than walking the sort column's index: the planner cannot
+    // tell how rare a term is, and for a rare one the walk reads the whole table to fill a page
+    // (every row tested against the pattern), where the trigram indexes find the few matches at once.
+    const column = query.q && query.q.length >= TRIGRAM_MIN_LENGTH ? sort.unindexed : sort.column;
     // Unknown latency or accuracy sorts last either way; the id makes the order total, so pages
     // neither repeat nor skip rows. NULLS LAST only where NULLs exist: on a NOT NULL column it
     // would stop PostgreSQL from reading a descending order backwards off an ascending index
     // (the migration has DESC NULLS LAST indexes for the nullable ones).
-    (nullable ? qb.orderBy(column, direction, 'NULLS LAST') : qb.orderBy(column, direction))
+    (sort.nullable ? qb.orderBy(column, direction, 'NULLS LAST') : qb.orderBy(column, direction))
       .addOrderBy('model.id', direction)
-      .skip((query.page - 1) * query.page_size)
-      .take(query.page_size);
-    const [items, total] = await qb.getManyAndCount();
-    return { items, total };
+      .offset((query.page - 1) * query.page_size)
+      .limit(query.page_size);
+    const { entities, raw } = await qb.getRawAndEntities<{ list_version: string }>();
+    const key = listTotalKey(query, scope);
+    // An empty page (no match, or past the end) carries no version: count.
+    const version = raw[0]?.list_version;
+    const known = version === undefined ? undefined : this.totals.get(key, version);
+    return { items: entities, total: known ?? (await this.count(query, scope, key)) };
+  }
+
+  /** Counts the list and keeps the total with the version it was counted at. */
+  private async count(query: ListModelsQueryDto, scope: AccessScope, key: string): Promise<number> {
+    const access = readableModelsSql(scope, 'model', 'access', 'set');
+    const row = await this.filtered(query)
+      .andWhere(access.sql, access.params)
+      .select('COUNT(1)', 'total')
+      .addSelect(LIST_VERSION_SQL, 'list_version')
+      .getRawOne<{ total: string; list_version: string }>();
+    const total = Number(row?.total ?? 0);
+    if (row) this.totals.set(key, row.list_version, total);
+    return total;
   }
 
   private filtered(query: ListModelsQueryDto): SelectQueryBuilder<ModelEntity> {
