@@ -87,6 +87,11 @@ export class ModelsRepository {
     const key = listTotalKey(query, scope);
     // An empty page (no match, or past the end) carries no version: count.
     const version = raw[0]?.list_version;
+    // A first page that is not full holds the whole list: that is its total, nothing to count.
+    if (query.page === 1 && entities.length < query.page_size) {
+      if (version !== undefined) this.totals.set(key, version, entities.length);
+      return { items: entities, total: entities.length };
+    }
     const known = version === undefined ? undefined : this.totals.get(key, version);
     return { items: entities, total: known ?? (await this.count(query, scope, key)) };
   }
