@@ -139,7 +139,8 @@ app.get('/models', async (request, reply) => {
     // TypeORM skips the count when the first page is not full (then the count is the row count).
     if (page === 1 && rows.length < pageSize) return { rows, cnt: rows.length };
     const [count] = await query(COUNT_SQL, params);
-    return { rows, cnt: Number(count.cnt) };
+    // The registry's count names its column `total` (and reads the list version beside it).
+    return { rows, cnt: Number(count.cnt ?? count.total) };
   });
   return { items: rows.map(toDto), total: cnt, page, page_size: pageSize };
 });

@@ -313,6 +313,8 @@ export function createHarness({ out, profile = false, work }) {
       healthPortOf,
       extraPids: redisPid ? { redis: redisPid } : {},
       infra,
+      /** The scratch database the services use. */
+      databaseUrl,
       bucket,
       removePrefix,
     };
