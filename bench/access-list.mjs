@@ -111,6 +111,8 @@ async function startModelyard(mode, size) {
       for (const proc of [...d.processes].reverse()) await proc.stop();
     };
   }
+  // Someone else's clean-up may end the connection (57P01): fail this run, with clean-up, not crash.
+  db.on('error', (error) => log(`${mode} ${size}: the bench's database connection failed: ${error.message}`));
   await db.connect();
   const seedStarted = performance.now();
   const { stats } = await seedOrganisation(db, size);
