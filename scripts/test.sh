@@ -83,7 +83,13 @@ node -e '
   const fs = require("fs");
   const runs = process.argv.slice(1).filter(fs.existsSync).map((f) => JSON.parse(fs.readFileSync(f, "utf8")));
   const sum = (k) => runs.reduce((n, r) => n + r[k], 0);
-  console.log(`\njest: ${sum("numPassedTests")} passed, ${sum("numFailedTests")} failed, ${sum("numPendingTests")} skipped`);
+  const line = (label, passed, failed, skipped, total) =>
+    `${label.padEnd(13)}${[failed && `${failed} failed`, skipped && `${skipped} skipped`, `${passed} passed`].filter(Boolean).join(", ")}, ${total} total`;
+  // Jest prints one summary per selection; this one covers the whole run, in the same shape.
+  console.log("\nAll Jest selections together:");
+  console.log(line("Test Suites:", sum("numPassedTestSuites"), sum("numFailedTestSuites"), sum("numPendingTestSuites"), sum("numTotalTestSuites")));
+  console.log(line("Tests:", sum("numPassedTests"), sum("numFailedTests"), sum("numPendingTests"), sum("numTotalTests")));
+  console.log(`jest: ${sum("numPassedTests")} passed, ${sum("numFailedTests")} failed, ${sum("numPendingTests")} skipped`);
 ' "$results/unit.json" "$results/integration.json" || true
 rm -rf "$results"
 exit "$status"
